@@ -1,0 +1,1 @@
+"""Gravewatch service: command line, API, batch scoring and review store."""

@@ -1,0 +1,150 @@
+"""The ``gravewatch`` command. Subcommands parse arguments and call library functions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.config import get_settings
+from training.corpus import CorpusError, corpus_stats, read_corpus, split_of, validate
+from training.registry import RegistryError, load_predictor
+
+app = typer.Typer(help="Gravewatch: grave violations against children in news and reports.",
+                  no_args_is_help=True, add_completion=False)
+corpus_app = typer.Typer(help="Check and describe the annotated corpus.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@corpus_app.command("validate")
+def corpus_validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+) -> None:
+    """Check schema, labels, offsets, spans, ids and (near-)duplicates; print file:line: problem."""
+    problems = validate(paths)
+    for p in problems:
+        typer.echo(str(p))
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("corpus OK")
+
+
+@corpus_app.command("stats")
+def corpus_stats_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
+) -> None:
+    """Counts per label, label pair, style, region, negative type and split; lengths (JSON)."""
+    try:
+        records = read_corpus(paths)
+    except CorpusError as e:
+        fail(str(e))
+    typer.echo(json.dumps(corpus_stats(records), indent=2))
+
+
+@app.command()
+def train(
+    corpus: Annotated[list[Path] | None, typer.Option(help="Corpus files or directories.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same corpus and seed, same model).")] = 0,
+) -> None:
+    """Train on the corpus training split, register the model and make it active."""
+    from training.train import train as train_model
+
+    try:
+        card = train_model(corpus, seed=seed, models_dir=get_settings().models_dir)
+    except (CorpusError, RegistryError) as e:
+        fail(str(e))
+    ev = card.evaluation
+    typer.echo(f"trained {card.version} on {card.corpus['train_records']} passages; "
+               f"evaluation split macro-F1 {ev['macro_f1']:.3f}, negative FPR "
+               f"{ev['negative_false_positive_rate']:.3f}; now active")
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path | None, typer.Option(help="JSONL file in the corpus format.")] = None,
+    model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="HTML report path.")] = None,
+) -> None:
+    """Per-label precision/recall/F1, negative FPR, evidence quality; writes an HTML report."""
+    from training.evaluate import evaluate as run_evaluation
+    from training.evaluate import render_html, summary_table
+
+    settings = get_settings()
+    try:
+        predictor, _ = load_predictor(model, settings.models_dir)
+        if data is None:
+            records = [r for r in read_corpus() if split_of(r) == "eval"]
+            name = "corpus evaluation split"
+        else:
+            if not data.is_file():
+                fail(f"{data}: no such file")
+            records = read_corpus([data])
+            name = str(data)
+    except (CorpusError, RegistryError) as e:
+        fail(str(e))
+    result = run_evaluation(predictor, records, name)
+    out = report or settings.reports_dir / f"evaluation-{predictor.version}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(result), encoding="utf-8")
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(summary_table(result))
+        typer.echo(f"HTML report: {out}", err=True)
+
+
+@app.command()
+def classify(
+    text: Annotated[str, typer.Argument(help="The passage, or - to read standard input.")],
+    model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
+) -> None:
+    """Print the prediction JSON for one passage."""
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        fail("the passage is empty: pass text as the argument or on standard input with -")
+    if len(text) > get_settings().max_text_chars:
+        fail(f"the passage has {len(text)} characters; the limit is "
+             f"{get_settings().max_text_chars} (GRAVEWATCH_MAX_TEXT_CHARS)")
+    try:
+        predictor, _ = load_predictor(model, get_settings().models_dir)
+    except RegistryError as e:
+        fail(str(e))
+    typer.echo(predictor.predict([text])[0].model_dump_json(indent=2))
+
+
+@app.command()
+def score(
+    source: Annotated[Path, typer.Argument(help="JSONL with id and text per line, or - for stdin.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output JSONL path.")],
+    model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
+) -> None:
+    """Score JSONL records; one prediction per line, in input order.
+
+    Bad lines are reported on stderr with their line number and skipped. Exit status: 0 all
+    scored, 3 some lines rejected, 1 a fatal error.
+    """
+    from service.batch import score_jsonl
+
+    try:
+        predictor, _ = load_predictor(model, get_settings().models_dir)
+    except RegistryError as e:
+        fail(str(e))
+    if str(source) != "-" and not source.is_file():
+        fail(f"{source}: no such file")
+    stats = score_jsonl(predictor, source, output, get_settings().score_batch_size)
+    for problem in stats.rejected:
+        typer.echo(f"{source}:{problem}", err=True)
+    typer.echo(f"scored {stats.scored} passage(s), rejected {len(stats.rejected)}", err=True)
+    if stats.rejected:
+        raise typer.Exit(3)

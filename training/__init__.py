@@ -1,0 +1,4 @@
+"""Gravewatch training: corpus, model, evaluation and model registry.
+
+This package never imports ``service``.
+"""

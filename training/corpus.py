@@ -1,0 +1,238 @@
+"""Read, validate and describe the annotated corpus (``labels/corpus/*.jsonl``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from training.schemas import LABELS, Record
+from training.taxonomy import LABELS_DIR
+
+CORPUS_DIR = LABELS_DIR / "corpus"
+EVAL_SHARE_PERCENT = 20
+NEAR_DUPLICATE_JACCARD = 0.5
+SHINGLE_WORDS = 5
+
+
+class CorpusError(Exception):
+    """The corpus cannot be read; the message lists the problems."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class LocatedRecord:
+    path: str
+    line: int
+    record: Record
+
+
+def corpus_files(paths: Iterable[Path | str] | None = None) -> list[Path]:
+    """The JSONL files named by ``paths`` (directories expand to their ``*.jsonl``)."""
+    files: list[Path] = []
+    for p in [Path(x) for x in (paths or [CORPUS_DIR])]:
+        files.extend(sorted(p.glob("*.jsonl")) if p.is_dir() else [p])
+    return files
+
+
+def split_of(record: Record) -> str:
+    """``eval`` for about 20% of records by a hash of the id, else ``train``.
+
+    The rule: the first 8 hex digits of SHA-256(id) as an integer, modulo 100, below 20 is
+    ``eval``. An explicit ``split`` field wins.
+    """
+    if record.split:
+        return record.split
+    bucket = int(hashlib.sha256(record.id.encode("utf-8")).hexdigest()[:8], 16) % 100
+    return "eval" if bucket < EVAL_SHARE_PERCENT else "train"
+
+
+def _format_validation_error(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "record"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _read_lines(path: Path) -> tuple[list[tuple[int, str]], list[Problem]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return [], [Problem(str(path), None, f"cannot read file: {e.strerror}")]
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        return [], [Problem(str(path), line, f"not valid UTF-8 (byte {e.start}); re-save as UTF-8")]
+    lines = [(n, s) for n, s in enumerate(content.splitlines(), 1) if s.strip()]
+    if not lines:
+        return [], [Problem(str(path), None, "file is empty: add records or remove the file")]
+    return lines, []
+
+
+def _check_record(record: Record) -> list[str]:
+    out = []
+    text = record.text
+    if text != text.strip():
+        out.append("text has leading or trailing whitespace")
+    if len(set(record.labels)) != len(record.labels):
+        out.append("a label is listed twice")
+    for span in record.evidence:
+        if span.label not in record.labels:
+            out.append(f"evidence label {span.label!r} is not in labels")
+        if span.end > len(text):
+            out.append(
+                f"evidence {span.label} [{span.start}, {span.end}) ends outside the text "
+                f"(length {len(text)})"
+            )
+        elif not text[span.start : span.end].strip():
+            out.append(f"evidence {span.label} [{span.start}, {span.end}) is only whitespace")
+    for label in record.labels:
+        if not any(s.label == label for s in record.evidence):
+            out.append(f"label {label!r} has no evidence span")
+    if record.labels and record.negative_type:
+        out.append("negative_type is set on a passage with labels")
+    if not record.labels and not record.negative_type:
+        out.append("a passage with no label needs a negative_type")
+    return out
+
+
+def load_records(
+    paths: Iterable[Path | str] | None = None,
+) -> tuple[list[LocatedRecord], list[Problem]]:
+    """Parse records, returning those that validate and every problem found per line."""
+    records: list[LocatedRecord] = []
+    problems: list[Problem] = []
+    for path in corpus_files(paths):
+        lines, file_problems = _read_lines(path)
+        problems.extend(file_problems)
+        for n, line in lines:
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                problems.append(Problem(str(path), n, f"invalid JSON: {e.msg} (column {e.colno})"))
+                continue
+            try:
+                record = Record.model_validate(obj)
+            except ValidationError as e:
+                problems.append(Problem(str(path), n, _format_validation_error(e)))
+                continue
+            msgs = _check_record(record)
+            problems.extend(Problem(str(path), n, m) for m in msgs)
+            if not msgs:
+                records.append(LocatedRecord(str(path), n, record))
+    return records, problems
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    n = SHINGLE_WORDS
+    return frozenset(tuple(words[i : i + n]) for i in range(max(0, len(words) - n + 1)))
+
+
+def near_duplicate_pairs(
+    texts: list[str], threshold: float = NEAR_DUPLICATE_JACCARD
+) -> list[tuple[int, int, float]]:
+    """Index pairs whose word 5-gram Jaccard similarity is at least ``threshold``."""
+    sets = [_shingles(t) for t in texts]
+    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, s in enumerate(sets):
+        for sh in s:
+            index[sh].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for ids in index.values():
+        if len(ids) > 1:
+            shared.update(combinations(ids, 2))
+    pairs = []
+    for (i, j), inter in shared.items():
+        jac = inter / (len(sets[i]) + len(sets[j]) - inter)
+        if jac >= threshold:
+            pairs.append((i, j, jac))
+    return sorted(pairs)
+
+
+def validate(paths: Iterable[Path | str] | None = None) -> list[Problem]:
+    """Every problem in the corpus files, including duplicate ids and near-duplicate texts."""
+    located, problems = load_records(paths)
+    first_seen: dict[str, LocatedRecord] = {}
+    for lr in located:
+        prev = first_seen.setdefault(lr.record.id, lr)
+        if prev is not lr:
+            problems.append(
+                Problem(lr.path, lr.line, f"duplicate id {lr.record.id!r} (first at "
+                        f"{prev.path}:{prev.line})")
+            )
+    for i, j, jac in near_duplicate_pairs([lr.record.text for lr in located]):
+        a, b = located[i], located[j]
+        kind = "exact duplicate" if jac == 1.0 else f"near-duplicate (5-gram Jaccard {jac:.2f})"
+        problems.append(Problem(b.path, b.line, f"{kind} of {a.record.id} at {a.path}:{a.line}"))
+    return problems
+
+
+def read_corpus(paths: Iterable[Path | str] | None = None) -> list[Record]:
+    """The corpus records; raises CorpusError listing problems if any line is invalid."""
+    located, problems = load_records(paths)
+    if problems:
+        shown = "\n".join(str(p) for p in problems[:20])
+        raise CorpusError(
+            f"{len(problems)} problem(s) in the corpus; run `gravewatch corpus validate`:\n{shown}"
+        )
+    return [lr.record for lr in located]
+
+
+def corpus_checksum(records: Iterable[Record]) -> str:
+    """SHA-256 over the canonical JSON of the records, in order."""
+    h = hashlib.sha256()
+    for r in records:
+        h.update(r.model_dump_json().encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def corpus_stats(records: list[Record]) -> dict:
+    """Counts per label, label pair, style, region, negative type and split; lengths."""
+    def counts(values: Iterable[str]) -> dict[str, int]:
+        return dict(Counter(values).most_common())
+
+    lengths = sorted(len(r.text) for r in records)
+    sentences = [len(re.findall(r"[.!?](?:\s|$)", r.text)) or 1 for r in records]
+    pct = lambda q: lengths[min(len(lengths) - 1, int(q * len(lengths)))] if lengths else 0  # noqa: E731
+    return {
+        "passages": len(records),
+        "labels": {label: sum(label in r.labels for r in records) for label in LABELS},
+        "multi_label_passages": sum(len(r.labels) >= 2 for r in records),
+        "negatives": sum(not r.labels for r in records),
+        "negative_types": counts(r.negative_type for r in records if r.negative_type),
+        "label_pairs": counts(
+            f"{a}+{b}" for r in records for a, b in combinations(sorted(r.labels), 2)
+        ),
+        "styles": counts(r.style for r in records),
+        "regions": counts(r.region for r in records),
+        "region_count": len({r.region for r in records}),
+        "split": counts(split_of(r) for r in records),
+        "length_chars": {"min": pct(0), "median": pct(0.5), "p90": pct(0.9), "max": pct(1.0)},
+        "sentences": dict(sorted(Counter(min(s, 9) for s in sentences).items())),
+        "evidence_spans": sum(len(r.evidence) for r in records),
+    }
+
+
+def iter_split(records: Iterable[Record], split: str) -> Iterator[Record]:
+    return (r for r in records if split_of(r) == split)

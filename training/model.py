@@ -1,0 +1,276 @@
+"""The Gravewatch classifier: sentence-level evidence, document-level calibrated scores.
+
+Two stages, both linear and both scikit-learn:
+
+1. A sentence model. Each passage is segmented into sentences; a sentence is a positive
+   example of a label when it overlaps that label's gold evidence. Word 1-2-gram TF-IDF
+   (with ages and numbers normalised) feeds one logistic regression per label. Its sentence
+   scores are the evidence.
+2. A document stacker per label. It reads the sentence scores (strongest, second strongest,
+   mean), the score of the same weights on the whole passage, and passage-level cues (a child
+   is named, an adult age, normative wording), and outputs a calibrated probability. It is
+   fitted on out-of-fold sentence scores, so it learns how far to trust them.
+
+Per-label decision thresholds maximise F1 on out-of-fold probabilities of the training data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, precision_recall_curve
+from sklearn.model_selection import KFold
+from sklearn.utils.validation import check_is_fitted
+
+from training.features import CUE_GROUPS, TOKEN_PATTERN, normalise
+from training.schemas import LABELS
+from training.segment import segment
+
+N_STACK_FEATURES = 8
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    """One passage's sentences and their per-label scores."""
+
+    spans: list[tuple[int, int]]
+    scores: np.ndarray  # (n_sentences, n_labels)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label classifier for the six grave violations, with sentence evidence.
+
+    ``fit(X, y, evidence=...)``: ``X`` is a sequence of passages, ``y`` a binary
+    ``(n_samples, 6)`` matrix in ``LABELS`` order, ``evidence`` for each passage a list of
+    ``(label_index, start, end)`` gold spans (optional: without it every sentence of a
+    positive passage counts as evidence).
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 2,
+        max_features: int | None = 100_000,
+        stack_C: float = 1.0,
+        cv: int = 5,
+        evidence_ratio: float = 0.5,
+        max_evidence: int = 5,
+        random_state: int = 0,
+    ):
+        self.C = C
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.stack_C = stack_C
+        self.cv = cv
+        self.evidence_ratio = evidence_ratio
+        self.max_evidence = max_evidence
+        self.random_state = random_state
+
+    # ---- fitting -------------------------------------------------------------------
+    def fit(self, X, y, evidence=None):
+        texts = list(X)
+        Y = np.asarray(y, dtype=int)
+        if Y.shape != (len(texts), len(LABELS)):
+            raise ValueError(f"y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
+        evidence = list(evidence) if evidence is not None else [None] * len(texts)
+        spans = [segment(t) for t in texts]
+        sent_texts, sent_doc, sent_y = self._sentence_examples(texts, spans, Y, evidence)
+
+        rng = np.random.RandomState(self.random_state)
+        folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+        oof = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
+        for train_docs, test_docs in folds.split(texts):
+            in_train = np.isin(sent_doc, train_docs)
+            vec, W, b = self._fit_sentence_model(
+                [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
+                sent_y[in_train],
+            )
+            fold_texts = [texts[i] for i in test_docs]
+            fold_spans = [spans[i] for i in test_docs]
+            oof[test_docs] = self._stack_features(vec, W, b, fold_texts, fold_spans)[0]
+
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
+            sent_texts, sent_y
+        )
+        self.cue_columns_ = {
+            name: np.array(
+                sorted(i for w, i in self.vectorizer_.vocabulary_.items() if w in cues), dtype=int
+            )
+            for name, cues in CUE_GROUPS.items()
+        }
+        self.stackers_ = []
+        oof_proba = np.zeros(Y.shape, dtype=float)
+        for k in range(len(LABELS)):
+            stacker = LogisticRegression(C=self.stack_C, max_iter=1000)
+            oof_proba[:, k] = self._cross_val_stacker(oof[:, k, :], Y[:, k], folds)
+            self.stackers_.append(stacker.fit(oof[:, k, :], Y[:, k]))
+        self.thresholds_ = np.array(
+            [self._best_threshold(Y[:, k], oof_proba[:, k]) for k in range(len(LABELS))]
+        )
+        self.cv_report_ = {
+            label: {
+                "threshold": float(self.thresholds_[k]),
+                "brier": float(brier_score_loss(Y[:, k], oof_proba[:, k])),
+                "positives": int(Y[:, k].sum()),
+            }
+            for k, label in enumerate(LABELS)
+        }
+        self.classes_ = np.array(LABELS)
+        return self
+
+    def _sentence_examples(self, texts, spans, Y, evidence):
+        sent_texts, sent_doc, rows = [], [], []
+        for i, (text, doc_spans) in enumerate(zip(texts, spans, strict=True)):
+            gold = evidence[i]
+            for s, e in doc_spans:
+                row = np.zeros(len(LABELS), dtype=int)
+                for k in np.flatnonzero(Y[i]):
+                    if gold is None:
+                        row[k] = 1
+                        continue
+                    for label_idx, gs, ge in gold:
+                        if label_idx != k:
+                            continue
+                        ov = _overlap((s, e), (gs, ge))
+                        if ov and ov >= 0.5 * min(e - s, ge - gs):
+                            row[k] = 1
+                sent_texts.append(text[s:e])
+                sent_doc.append(i)
+                rows.append(row)
+        return sent_texts, np.array(sent_doc), np.array(rows)
+
+    def _fit_sentence_model(self, sentences, Ys):
+        vec = TfidfVectorizer(
+            preprocessor=normalise,
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
+        )
+        Xs = vec.fit_transform(sentences)
+        W = np.zeros((Xs.shape[1], len(LABELS)), dtype=np.float64)
+        b = np.zeros(len(LABELS))
+        for k in range(len(LABELS)):
+            if Ys[:, k].min() == Ys[:, k].max():
+                b[k] = -10.0 if Ys[:, k].max() == 0 else 10.0
+                continue
+            lr = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+            lr.fit(Xs, Ys[:, k])
+            W[:, k] = lr.coef_[0]
+            b[k] = lr.intercept_[0]
+        return vec, W, b
+
+    def _cross_val_stacker(self, F, yk, folds):
+        out = np.zeros(len(yk))
+        for tr, te in folds.split(F):
+            if yk[tr].min() == yk[tr].max():
+                out[te] = yk[tr].mean()
+                continue
+            m = LogisticRegression(C=self.stack_C, max_iter=1000).fit(F[tr], yk[tr])
+            out[te] = m.predict_proba(F[te])[:, 1]
+        return out
+
+    @staticmethod
+    def _best_threshold(yk, pk) -> float:
+        if yk.sum() == 0:
+            return 0.5
+        precision, recall, thr = precision_recall_curve(yk, pk)
+        f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+        best = int(np.argmax(f1))
+        return float(np.clip(thr[best], 0.05, 0.95))
+
+    # ---- scoring -------------------------------------------------------------------
+    def _stack_features(self, vec, W, b, texts, spans, cue_columns=None):
+        """Stacker inputs ``(n_docs, n_labels, N_STACK_FEATURES)`` and sentence scores."""
+        flat = [t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc]
+        Xs = vec.transform(flat) if flat else sp.csr_matrix((0, W.shape[0]), dtype=np.float32)
+        sent_scores = _sigmoid(Xs @ W + b)
+        counts = np.array([len(doc) for doc in spans])
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        # passage vector: L2-normalised sum of its sentence vectors
+        owner = np.repeat(np.arange(len(texts)), counts)
+        agg = sp.csr_matrix(
+            (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
+            shape=(len(texts), len(owner)),
+        )
+        Xd = agg @ Xs
+        norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1))).ravel()
+        Xd = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xd
+        doc_scores = _sigmoid(Xd @ W + b)
+        if cue_columns is None:
+            cue_columns = {
+                name: np.array(
+                    sorted(i for w, i in vec.vocabulary_.items() if w in cues), dtype=int
+                )
+                for name, cues in CUE_GROUPS.items()
+            }
+        cues = {
+            name: (np.asarray((Xd[:, cols] > 0).sum(axis=1)).ravel() > 0).astype(float)
+            for name, cols in cue_columns.items()
+        }
+        F = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
+        per_doc = []
+        for i in range(len(texts)):
+            S = sent_scores[offsets[i] : offsets[i + 1]]
+            per_doc.append(S)
+            if len(S) == 0:
+                continue
+            top = np.sort(S, axis=0)[::-1]
+            F[i, :, 0] = top[0]
+            F[i, :, 1] = top[1] if len(S) > 1 else 0.0
+            F[i, :, 2] = S.mean(axis=0)
+        F[:, :, 3] = doc_scores
+        F[:, :, 4] = cues["child"][:, None]
+        F[:, :, 5] = cues["adult"][:, None] * (1 - cues["child"][:, None])
+        F[:, :, 6] = cues["abstract"][:, None]
+        F[:, :, 7] = F[:, :, 0] * cues["child"][:, None]
+        return F, per_doc
+
+    def score_sentences(self, X) -> tuple[np.ndarray, list[SentenceScores]]:
+        """Document probabilities ``(n, 6)`` and each document's sentence scores."""
+        check_is_fitted(self, "stackers_")
+        texts = list(X)
+        spans = [segment(t) for t in texts]
+        F, per_doc = self._stack_features(
+            self.vectorizer_, self.coef_, self.intercept_, texts, spans, self.cue_columns_
+        )
+        proba = np.column_stack(
+            [self.stackers_[k].predict_proba(F[:, k, :])[:, 1] for k in range(len(LABELS))]
+        )
+        empty = np.array([len(s) == 0 for s in spans])
+        proba[empty] = 0.0
+        return proba, [SentenceScores(s, S) for s, S in zip(spans, per_doc, strict=True)]
+
+    def predict_proba(self, X) -> np.ndarray:
+        return self.score_sentences(X)[0]
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def evidence_for(self, sentences: SentenceScores, label_index: int) -> list[tuple[int, int, float]]:
+        """Evidence spans ``(start, end, score)`` for one label, strongest first (never empty
+        when the passage has a sentence)."""
+        col = sentences.scores[:, label_index] if len(sentences.spans) else np.zeros(0)
+        if not len(col):
+            return []
+        order = np.argsort(-col, kind="stable")
+        floor = max(0.5, self.evidence_ratio * col[order[0]])
+        chosen = [order[0]] + [j for j in order[1 : self.max_evidence] if col[j] >= floor]
+        return [(*sentences.spans[j], float(col[j])) for j in chosen]

@@ -1,0 +1,185 @@
+"""Model artifacts on disk: ``models/<version>/`` with the model, its card and checksums.
+
+Layout::
+
+    models/
+      ACTIVE                  # the active version's name (replaced atomically)
+      <version>/
+        model.joblib          # the fitted GraveViolationClassifier
+        card.json             # what it was trained on, how, and how well it did
+        checksums.json        # SHA-256 of model.joblib and card.json
+
+A model is unpickled only after its checksum matches, and only if it was trained with the
+scikit-learn version that is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import joblib
+import numpy
+import scipy
+import sklearn
+from pydantic import BaseModel, Field
+
+from training.model import GraveViolationClassifier
+from training.predict import Predictor
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "card.json"
+CHECKSUM_FILE = "checksums.json"
+ACTIVE_FILE = "ACTIVE"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+class RegistryError(Exception):
+    """A model cannot be saved, found or trusted; the message says what to do."""
+
+
+class ModelCard(BaseModel):
+    """Metadata that travels with a model artifact."""
+
+    version: str = Field(description="Model version (directory name under models/).")
+    created_at: datetime = Field(description="When training finished (UTC).")
+    libraries: dict[str, str] = Field(description="Library versions used for training.")
+    corpus: dict = Field(description="Corpus files, checksum, record counts and seed.")
+    parameters: dict = Field(description="Estimator parameters.")
+    thresholds: dict[str, float] = Field(description="Decision threshold per label.")
+    threshold_rule: str = Field(description="How thresholds were chosen.")
+    cross_validation: dict = Field(description="Out-of-fold Brier score and positives per label.")
+    evaluation: dict = Field(default_factory=dict, description="Evaluation-split figures.")
+
+
+def library_versions() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def new_version(model_bytes_hint: str = "") -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{hashlib.sha256((stamp + model_bytes_hint).encode()).hexdigest()[:6]}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def save_model(
+    model: GraveViolationClassifier, card: ModelCard, models_dir: Path = DEFAULT_MODELS_DIR
+) -> Path:
+    """Write ``models/<version>/`` completely under a temporary name, then rename it."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    final = models_dir / card.version
+    if final.exists():
+        raise RegistryError(f"model version {card.version} already exists in {models_dir}")
+    tmp = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".tmp-{card.version}-"))
+    try:
+        joblib.dump(model, tmp / MODEL_FILE, compress=3)
+        (tmp / CARD_FILE).write_text(card.model_dump_json(indent=2), encoding="utf-8")
+        sums = {name: _sha256(tmp / name) for name in (MODEL_FILE, CARD_FILE)}
+        (tmp / CHECKSUM_FILE).write_text(json.dumps(sums, indent=2), encoding="utf-8")
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def set_active(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> None:
+    """Make ``version`` the active model (an atomic replace of the ACTIVE file)."""
+    verify(version, models_dir)
+    _write_atomic(models_dir / ACTIVE_FILE, version + "\n")
+
+
+def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
+    path = models_dir / ACTIVE_FILE
+    try:
+        version = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise RegistryError(
+            f"no active model in {models_dir}: train one with `gravewatch train` "
+            "(the README's run command does this)"
+        ) from None
+    if not version:
+        raise RegistryError(f"{path} is empty: run `gravewatch train`")
+    return version
+
+
+def read_card(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
+    path = models_dir / version / CARD_FILE
+    if not path.is_file():
+        raise RegistryError(f"model {version!r} not found in {models_dir}")
+    return ModelCard.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
+    """Check the artifact's checksums and library version; return its card."""
+    folder = models_dir / version
+    try:
+        expected = json.loads((folder / CHECKSUM_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(
+            f"model {version!r} has no {CHECKSUM_FILE} in {models_dir}: it is incomplete or "
+            "missing; retrain with `gravewatch train`"
+        ) from None
+    for name in (MODEL_FILE, CARD_FILE):
+        path = folder / name
+        if not path.is_file() or _sha256(path) != expected.get(name):
+            raise RegistryError(
+                f"model {version!r}: {name} does not match its recorded checksum; the artifact "
+                "was modified or damaged; refusing to load it. Retrain with `gravewatch train`"
+            )
+    card = read_card(version, models_dir)
+    trained_with = card.libraries.get("scikit-learn")
+    if trained_with != sklearn.__version__:
+        raise RegistryError(
+            f"model {version!r} was trained with scikit-learn {trained_with} but "
+            f"{sklearn.__version__} is installed; retrain with `gravewatch train`"
+        )
+    return card
+
+
+def load_predictor(
+    version: str | None = None, models_dir: Path = DEFAULT_MODELS_DIR
+) -> tuple[Predictor, ModelCard]:
+    """Load a verified model (the active one by default)."""
+    version = version or active_version(models_dir)
+    card = verify(version, models_dir)
+    model = joblib.load(models_dir / version / MODEL_FILE)
+    if not isinstance(model, GraveViolationClassifier):
+        raise RegistryError(f"model {version!r} does not hold a GraveViolationClassifier")
+    return Predictor(model=model, version=version), card
+
+
+def list_versions(models_dir: Path = DEFAULT_MODELS_DIR) -> list[str]:
+    if not models_dir.is_dir():
+        return []
+    return sorted(
+        p.name for p in models_dir.iterdir() if p.is_dir() and (p / CARD_FILE).is_file()
+    )
