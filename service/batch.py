@@ -37,7 +37,7 @@ def _parse(n: int, raw: bytes) -> tuple[str, str] | str:
         return f"{n}: expected a JSON object with id and text"
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
-        return f"{n}: missing or empty \"text\""
+        return f'{n}: missing or empty "text"'
     doc_id = obj.get("id")
     return (str(doc_id) if doc_id is not None else str(n)), text
 

@@ -10,11 +10,21 @@ from typing import Annotated
 import typer
 
 from service.config import get_settings
-from training.corpus import CorpusError, corpus_stats, read_corpus, split_of, validate
+from training.corpus import (
+    CorpusError,
+    corpus_stats,
+    read_corpus,
+    read_labelled,
+    split_of,
+    validate,
+)
 from training.registry import RegistryError, load_predictor
 
-app = typer.Typer(help="Gravewatch: grave violations against children in news and reports.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Gravewatch: grave violations against children in news and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 corpus_app = typer.Typer(help="Check and describe the annotated corpus.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 
@@ -63,9 +73,11 @@ def train(
     except (CorpusError, RegistryError) as e:
         fail(str(e))
     ev = card.evaluation
-    typer.echo(f"trained {card.version} on {card.corpus['train_records']} passages; "
-               f"evaluation split macro-F1 {ev['macro_f1']:.3f}, negative FPR "
-               f"{ev['negative_false_positive_rate']:.3f}; now active")
+    typer.echo(
+        f"trained {card.version} on {card.corpus['train_records']} passages; "
+        f"evaluation split macro-F1 {ev['macro_f1']:.3f}, negative FPR "
+        f"{ev['negative_false_positive_rate']:.3f}; now active"
+    )
 
 
 @app.command()
@@ -88,7 +100,7 @@ def evaluate(
         else:
             if not data.is_file():
                 fail(f"{data}: no such file")
-            records = read_corpus([data])
+            records = read_labelled(data)
             name = str(data)
     except (CorpusError, RegistryError) as e:
         fail(str(e))
@@ -114,8 +126,10 @@ def classify(
     if not text.strip():
         fail("the passage is empty: pass text as the argument or on standard input with -")
     if len(text) > get_settings().max_text_chars:
-        fail(f"the passage has {len(text)} characters; the limit is "
-             f"{get_settings().max_text_chars} (GRAVEWATCH_MAX_TEXT_CHARS)")
+        fail(
+            f"the passage has {len(text)} characters; the limit is "
+            f"{get_settings().max_text_chars} (GRAVEWATCH_MAX_TEXT_CHARS)"
+        )
     try:
         predictor, _ = load_predictor(model, get_settings().models_dir)
     except RegistryError as e:
@@ -125,7 +139,9 @@ def classify(
 
 @app.command()
 def score(
-    source: Annotated[Path, typer.Argument(help="JSONL with id and text per line, or - for stdin.")],
+    source: Annotated[
+        Path, typer.Argument(help="JSONL with id and text per line, or - for stdin.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output JSONL path.")],
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
 ) -> None:

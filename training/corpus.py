@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from training.schemas import LABELS, Record
+from training.schemas import LABELS, NEGATIVE_TYPES, Record
 from training.taxonomy import LABELS_DIR
 
 CORPUS_DIR = LABELS_DIR / "corpus"
@@ -177,8 +177,11 @@ def validate(paths: Iterable[Path | str] | None = None) -> list[Problem]:
         prev = first_seen.setdefault(lr.record.id, lr)
         if prev is not lr:
             problems.append(
-                Problem(lr.path, lr.line, f"duplicate id {lr.record.id!r} (first at "
-                        f"{prev.path}:{prev.line})")
+                Problem(
+                    lr.path,
+                    lr.line,
+                    f"duplicate id {lr.record.id!r} (first at {prev.path}:{prev.line})",
+                )
             )
     for i, j, jac in near_duplicate_pairs([lr.record.text for lr in located]):
         a, b = located[i], located[j]
@@ -209,6 +212,7 @@ def corpus_checksum(records: Iterable[Record]) -> str:
 
 def corpus_stats(records: list[Record]) -> dict:
     """Counts per label, label pair, style, region, negative type and split; lengths."""
+
     def counts(values: Iterable[str]) -> dict[str, int]:
         return dict(Counter(values).most_common())
 
@@ -236,3 +240,29 @@ def corpus_stats(records: list[Record]) -> dict:
 
 def iter_split(records: Iterable[Record], split: str) -> Iterator[Record]:
     return (r for r in records if split_of(r) == split)
+
+
+def read_labelled(path: Path | str) -> list[Record]:
+    """Labelled passages from any JSONL in the guide's record format, for evaluation.
+
+    Fields the corpus needs but other data sets lack (style, region, source) get defaults and
+    unknown fields are ignored; labels, evidence and offsets are still checked.
+    """
+    keep = set(Record.model_fields)
+    rows = []
+    lines, problems = _read_lines(Path(path))
+    for n, line in lines:
+        try:
+            obj = json.loads(line)
+            obj = {k: v for k, v in obj.items() if k in keep}
+            obj.setdefault("source", str(path))
+            obj.setdefault("style", "unknown")
+            obj.setdefault("region", "unknown")
+            if obj.get("labels") or obj.get("negative_type") not in (None, *NEGATIVE_TYPES):
+                obj["negative_type"] = None
+            rows.append(Record.model_validate(obj))
+        except (json.JSONDecodeError, ValidationError) as e:
+            problems.append(Problem(str(path), n, str(e).splitlines()[0]))
+    if problems:
+        raise CorpusError("\n".join(str(p) for p in problems[:20]))
+    return rows

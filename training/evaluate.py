@@ -70,8 +70,9 @@ def evaluate(
     preds: list[Prediction] = predictor.predict([r.text for r in records], [r.id for r in records])
     Y = np.array([[label in r.labels for label in LABELS] for r in records], dtype=int)
     P = np.array([[p.scores[label] for label in LABELS] for p in preds], dtype=float)
-    fired = np.array([[any(lp.label == label for lp in p.labels) for label in LABELS]
-                      for p in preds], dtype=int)
+    fired = np.array(
+        [[any(lp.label == label for lp in p.labels) for label in LABELS] for p in preds], dtype=int
+    )
     thresholds = predictor.model.thresholds_
 
     per_label: dict[str, LabelMetrics] = {}
@@ -122,8 +123,14 @@ def evaluate(
             if fired[i, k] != Y[i, k]:
                 kind = "false_positive" if fired[i, k] else "false_negative"
                 margin = abs(P[i, k] - thresholds[k])
-                errors.append((margin, ErrorCase(id=r.id, label=label, kind=kind,
-                                                 score=float(P[i, k]), text=r.text)))
+                errors.append(
+                    (
+                        margin,
+                        ErrorCase(
+                            id=r.id, label=label, kind=kind, score=float(P[i, k]), text=r.text
+                        ),
+                    )
+                )
     errors.sort(key=lambda x: -x[0])
 
     return EvaluationReport(
@@ -135,7 +142,8 @@ def evaluate(
         micro_f1=_f1(micro_p, micro_r),
         negative_passages=int(negatives.sum()),
         negative_false_positive_rate=float(fired[negatives].any(axis=1).mean())
-        if negatives.any() else 0.0,
+        if negatives.any()
+        else 0.0,
         evidence_hit_rate=hits_all / tp_all if tp_all else None,
         evidence_char_precision=cp,
         evidence_char_recall=cr,
@@ -147,13 +155,19 @@ def evaluate(
 
 def summary_table(report: EvaluationReport) -> str:
     """A plain-text table of the report's figures."""
-    lines = [f"{'label':30} {'P':>6} {'R':>6} {'F1':>6} {'supp':>5} {'thr':>5} {'brier':>6} {'ev.hit':>6}"]
+    lines = [
+        f"{'label':30} {'P':>6} {'R':>6} {'F1':>6} {'supp':>5} {'thr':>5} {'brier':>6} {'ev.hit':>6}"
+    ]
     for label, m in report.per_label.items():
         hit = f"{m.evidence_hit_rate:.2f}" if m.evidence_hit_rate is not None else "-"
-        lines.append(f"{label:30} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {m.support:5d} "
-                     f"{m.threshold:5.2f} {m.brier:6.3f} {hit:>6}")
+        lines.append(
+            f"{label:30} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {m.support:5d} "
+            f"{m.threshold:5.2f} {m.brier:6.3f} {hit:>6}"
+        )
+
     def fmt(x):
         return f"{x:.3f}" if x is not None else "-"
+
     lines.append(
         f"macro-F1 {report.macro_f1:.3f}  micro-F1 {report.micro_f1:.3f}  negative FPR "
         f"{report.negative_false_positive_rate:.3f} ({report.negative_passages} negatives)  "
@@ -165,7 +179,9 @@ def summary_table(report: EvaluationReport) -> str:
 
 
 def _svg_curve(points: list[tuple[float, float]], size: int = 220) -> str:
-    pts = " ".join(f"{10 + r * (size - 20):.1f},{size - 10 - p * (size - 20):.1f}" for r, p in points)
+    pts = " ".join(
+        f"{10 + r * (size - 20):.1f},{size - 10 - p * (size - 20):.1f}" for r, p in points
+    )
     return (
         f'<svg width="{size}" height="{size}" role="img" aria-label="precision-recall curve">'
         f'<rect x="10" y="10" width="{size - 20}" height="{size - 20}" fill="none" stroke="#999"/>'
@@ -204,7 +220,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}figure{{display
 {report.negative_passages} without a label.</p>
 <p>Macro-F1 <b>{report.macro_f1:.3f}</b>, micro-F1 {report.micro_f1:.3f}, false-positive rate on
 negative passages {report.negative_false_positive_rate:.3f}, evidence hit rate
-{report.evidence_hit_rate if report.evidence_hit_rate is not None else '-'}.</p>
+{report.evidence_hit_rate if report.evidence_hit_rate is not None else "-"}.</p>
 <table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th>
 <th>threshold</th><th>Brier</th><th>evidence hit</th></tr>{rows}</table>
 <h2>Precision-recall curves</h2>{curves}

@@ -21,7 +21,11 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "�
 
 def _age_token(match: re.Match) -> str:
     age = int(match.group(1))
-    tag = "ageminor" if age < 18 or match.group(0).lstrip().startswith(("under", "below")) else "ageadult"
+    tag = (
+        "ageminor"
+        if age < 18 or match.group(0).lstrip().startswith(("under", "below"))
+        else "ageadult"
+    )
     return match.group(0).replace(match.group(1), f" {tag} ", 1)
 
 
@@ -36,16 +40,80 @@ def normalise(text: str) -> str:
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*\b"
 
 CHILD_CUES = frozenset(
-    "child children childs boy boys girl girls minor minors infant infants baby babies toddler "
-    "toddlers teenager teenagers teen teens adolescent adolescents schoolchildren schoolgirls "
-    "schoolboys schoolgirl schoolboy pupil pupils kid kids juvenile juveniles youngster "
-    "youngsters newborn newborns son sons daughter daughters orphan orphans ageminor".split()
+    [
+        "child",
+        "children",
+        "childs",
+        "boy",
+        "boys",
+        "girl",
+        "girls",
+        "minor",
+        "minors",
+        "infant",
+        "infants",
+        "baby",
+        "babies",
+        "toddler",
+        "toddlers",
+        "teenager",
+        "teenagers",
+        "teen",
+        "teens",
+        "adolescent",
+        "adolescents",
+        "schoolchildren",
+        "schoolgirls",
+        "schoolboys",
+        "schoolgirl",
+        "schoolboy",
+        "pupil",
+        "pupils",
+        "kid",
+        "kids",
+        "juvenile",
+        "juveniles",
+        "youngster",
+        "youngsters",
+        "newborn",
+        "newborns",
+        "son",
+        "sons",
+        "daughter",
+        "daughters",
+        "orphan",
+        "orphans",
+        "ageminor",
+    ]
 )
-ADULT_CUES = frozenset("ageadult adult adults men women man woman elderly".split())
+ADULT_CUES = frozenset(["ageadult", "adult", "adults", "men", "women", "man", "woman", "elderly"])
 ABSTRACT_CUES = frozenset(
-    "must should urge urges urged calls call appeal appeals mandate resolution resolutions "
-    "declaration protocol principles commitment commitments refrain endorse endorsed "
-    "prevent prevention protect protection".split()
+    [
+        "must",
+        "should",
+        "urge",
+        "urges",
+        "urged",
+        "calls",
+        "call",
+        "appeal",
+        "appeals",
+        "mandate",
+        "resolution",
+        "resolutions",
+        "declaration",
+        "protocol",
+        "principles",
+        "commitment",
+        "commitments",
+        "refrain",
+        "endorse",
+        "endorsed",
+        "prevent",
+        "prevention",
+        "protect",
+        "protection",
+    ]
 )
 CUE_GROUPS: dict[str, frozenset[str]] = {
     "child": CHILD_CUES,

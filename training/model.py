@@ -104,9 +104,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             fold_spans = [spans[i] for i in test_docs]
             oof[test_docs] = self._stack_features(vec, W, b, fold_texts, fold_spans)[0]
 
-        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
-            sent_texts, sent_y
-        )
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(sent_texts, sent_y)
         self.cue_columns_ = {
             name: np.array(
                 sorted(i for w, i in self.vectorizer_.vocabulary_.items() if w in cues), dtype=int
@@ -264,7 +262,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
 
-    def evidence_for(self, sentences: SentenceScores, label_index: int) -> list[tuple[int, int, float]]:
+    def evidence_for(
+        self, sentences: SentenceScores, label_index: int
+    ) -> list[tuple[int, int, float]]:
         """Evidence spans ``(start, end, score)`` for one label, strongest first (never empty
         when the passage has a sentence)."""
         col = sentences.scores[:, label_index] if len(sentences.spans) else np.zeros(0)

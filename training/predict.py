@@ -16,7 +16,9 @@ class Predictor:
     model: GraveViolationClassifier
     version: str
 
-    def predict(self, texts: Sequence[str], ids: Sequence[str | None] | None = None) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], ids: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
         """Predictions for a batch of passages, in input order."""
         ids = list(ids) if ids is not None else [None] * len(texts)
         proba, sentences = self.model.score_sentences(texts)

@@ -1,0 +1,104 @@
+"""`gravewatch corpus validate`: every defect is reported as file:line: message."""
+
+from typer.testing import CliRunner
+
+from service.cli import app
+from tests.conftest import make_record
+from training.corpus import validate
+
+runner = CliRunner()
+
+
+def messages(path):
+    return [str(p) for p in validate([path])]
+
+
+def test_valid_record_has_no_problem(write_jsonl):
+    assert messages(write_jsonl([make_record()])) == []
+
+
+def test_invalid_json_reports_line(write_jsonl):
+    path = write_jsonl([make_record(), "{not json"])
+    (msg,) = messages(path)
+    assert msg.startswith(f"{path}:2: invalid JSON")
+
+
+def test_unknown_label_is_reported(write_jsonl):
+    path = write_jsonl([make_record(labels=["killing_maiming", "looting"])])
+    assert any(m.startswith(f"{path}:1:") and "labels.1" in m for m in messages(path))
+
+
+def test_evidence_label_not_in_labels(write_jsonl):
+    rec = make_record(
+        labels=["killing_maiming"],
+        evidence=[
+            {"label": "abduction", "start": 0, "end": 5},
+            {"label": "killing_maiming", "start": 10, "end": 62},
+        ],
+    )
+    assert messages(write_jsonl([rec])) == [
+        f"{write_jsonl([rec])}:1: evidence label 'abduction' is not in labels"
+    ]
+
+
+def test_offset_outside_text(write_jsonl):
+    rec = make_record(
+        evidence=[
+            {"label": "attacks_schools_hospitals", "start": 10, "end": 41},
+            {"label": "killing_maiming", "start": 10, "end": 500},
+        ]
+    )
+    (msg,) = messages(write_jsonl([rec]))
+    assert "ends outside the text (length 63)" in msg
+
+
+def test_label_without_span(write_jsonl):
+    rec = make_record(evidence=[{"label": "killing_maiming", "start": 10, "end": 62}])
+    (msg,) = messages(write_jsonl([rec]))
+    assert msg.endswith("label 'attacks_schools_hospitals' has no evidence span")
+
+
+def test_duplicate_id_and_exact_duplicate_text(write_jsonl):
+    path = write_jsonl([make_record(), make_record()])
+    msgs = messages(path)
+    assert any(m.startswith(f"{path}:2: duplicate id 't-1'") for m in msgs)
+    assert any(m.startswith(f"{path}:2: exact duplicate of t-1") for m in msgs)
+
+
+def test_near_duplicate_text(write_jsonl):
+    a = make_record(
+        id="a",
+        labels=[],
+        evidence=[],
+        negative_type="adult_only",
+        text="Gunmen attacked the market in the north of the town on Sunday "
+        "and killed eleven men who were selling grain there, officials said.",
+    )
+    b = dict(a, id="b", text=a["text"].replace("officials said", "police said"))
+    (msg,) = messages(write_jsonl([a, b]))
+    assert "near-duplicate (5-gram Jaccard" in msg and ":2:" in msg
+
+
+def test_negative_without_type(write_jsonl):
+    rec = make_record(labels=[], evidence=[])
+    (msg,) = messages(write_jsonl([rec]))
+    assert msg.endswith("a passage with no label needs a negative_type")
+
+
+def test_empty_file_and_bad_encoding(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes(b'{"id": "x", "text": "Caf\xe9"}\n')
+    assert messages(empty) == [f"{empty}: file is empty: add records or remove the file"]
+    (msg,) = messages(latin)
+    assert msg.startswith(f"{latin}:1: not valid UTF-8")
+
+
+def test_cli_exit_status(write_jsonl):
+    bad = write_jsonl(["[]"])
+    result = runner.invoke(app, ["corpus", "validate", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:1:" in result.output
+    good = write_jsonl([make_record()], name="good.jsonl")
+    assert runner.invoke(app, ["corpus", "validate", str(good)]).exit_code == 0
