@@ -50,6 +50,31 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
+def _cue_columns(vec) -> dict[str, np.ndarray]:
+    """Vocabulary columns of each cue group."""
+    return {
+        name: np.array(sorted(i for w, i in vec.vocabulary_.items() if w in cues), dtype=int)
+        for name, cues in CUE_GROUPS.items()
+    }
+
+
+def _vectorise(vec, texts, spans):
+    """Sentence rows, passage rows (L2-normalised sums of their sentences) and counts."""
+    flat = [t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc]
+    n_features = len(vec.vocabulary_)
+    Xs = vec.transform(flat) if flat else sp.csr_matrix((0, n_features), dtype=np.float32)
+    counts = np.array([len(doc) for doc in spans], dtype=int)
+    owner = np.repeat(np.arange(len(texts)), counts)
+    agg = sp.csr_matrix(
+        (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
+        shape=(len(texts), len(owner)),
+    )
+    Xd = agg @ Xs
+    norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1))).ravel()
+    Xd = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xd
+    return Xs, sp.csr_matrix(Xd), counts
+
+
 class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
     """Multi-label classifier for the six grave violations, with sentence evidence.
 
@@ -100,17 +125,18 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                 [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
                 sent_y[in_train],
             )
+            Wd, bd = self._fit_doc_model(
+                vec, [texts[i] for i in train_docs], [spans[i] for i in train_docs], Y[train_docs]
+            )
             fold_texts = [texts[i] for i in test_docs]
             fold_spans = [spans[i] for i in test_docs]
-            oof[test_docs] = self._stack_features(vec, W, b, fold_texts, fold_spans)[0]
+            oof[test_docs] = self._stack_features(
+                (vec, W, b, Wd, bd), fold_texts, fold_spans, _cue_columns(vec)
+            )[0]
 
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(sent_texts, sent_y)
-        self.cue_columns_ = {
-            name: np.array(
-                sorted(i for w, i in self.vectorizer_.vocabulary_.items() if w in cues), dtype=int
-            )
-            for name, cues in CUE_GROUPS.items()
-        }
+        self.doc_coef_, self.doc_intercept_ = self._fit_doc_model(self.vectorizer_, texts, spans, Y)
+        self.cue_columns_ = _cue_columns(self.vectorizer_)
         self.stackers_ = []
         oof_proba = np.zeros(Y.shape, dtype=float)
         for k in range(len(LABELS)):
@@ -163,17 +189,24 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             dtype=np.float32,
         )
         Xs = vec.fit_transform(sentences)
-        W = np.zeros((Xs.shape[1], len(LABELS)), dtype=np.float64)
+        return (vec, *self._fit_linear(Xs, Ys))
+
+    def _fit_doc_model(self, vec, texts, spans, Y):
+        _, Xd, _ = _vectorise(vec, texts, spans)
+        return self._fit_linear(Xd, Y)
+
+    def _fit_linear(self, X, Y):
+        W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float64)
         b = np.zeros(len(LABELS))
         for k in range(len(LABELS)):
-            if Ys[:, k].min() == Ys[:, k].max():
-                b[k] = -10.0 if Ys[:, k].max() == 0 else 10.0
+            if Y[:, k].min() == Y[:, k].max():
+                b[k] = -10.0 if Y[:, k].max() == 0 else 10.0
                 continue
             lr = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
-            lr.fit(Xs, Ys[:, k])
+            lr.fit(X, Y[:, k])
             W[:, k] = lr.coef_[0]
             b[k] = lr.intercept_[0]
-        return vec, W, b
+        return W, b
 
     def _cross_val_stacker(self, F, yk, folds):
         out = np.zeros(len(yk))
@@ -195,30 +228,13 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         return float(np.clip(thr[best], 0.05, 0.95))
 
     # ---- scoring -------------------------------------------------------------------
-    def _stack_features(self, vec, W, b, texts, spans, cue_columns=None):
+    def _stack_features(self, weights, texts, spans, cue_columns):
         """Stacker inputs ``(n_docs, n_labels, N_STACK_FEATURES)`` and sentence scores."""
-        flat = [t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc]
-        Xs = vec.transform(flat) if flat else sp.csr_matrix((0, W.shape[0]), dtype=np.float32)
+        vec, W, b, Wd, bd = weights
+        Xs, Xd, counts = _vectorise(vec, texts, spans)
         sent_scores = _sigmoid(Xs @ W + b)
-        counts = np.array([len(doc) for doc in spans])
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        # passage vector: L2-normalised sum of its sentence vectors
-        owner = np.repeat(np.arange(len(texts)), counts)
-        agg = sp.csr_matrix(
-            (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
-            shape=(len(texts), len(owner)),
-        )
-        Xd = agg @ Xs
-        norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1))).ravel()
-        Xd = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xd
-        doc_scores = _sigmoid(Xd @ W + b)
-        if cue_columns is None:
-            cue_columns = {
-                name: np.array(
-                    sorted(i for w, i in vec.vocabulary_.items() if w in cues), dtype=int
-                )
-                for name, cues in CUE_GROUPS.items()
-            }
+        doc_scores = _sigmoid(Xd @ Wd + bd)
         cues = {
             name: (np.asarray((Xd[:, cols] > 0).sum(axis=1)).ravel() > 0).astype(float)
             for name, cols in cue_columns.items()
@@ -246,9 +262,14 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "stackers_")
         texts = list(X)
         spans = [segment(t) for t in texts]
-        F, per_doc = self._stack_features(
-            self.vectorizer_, self.coef_, self.intercept_, texts, spans, self.cue_columns_
+        weights = (
+            self.vectorizer_,
+            self.coef_,
+            self.intercept_,
+            self.doc_coef_,
+            self.doc_intercept_,
         )
+        F, per_doc = self._stack_features(weights, texts, spans, self.cue_columns_)
         proba = np.column_stack(
             [self.stackers_[k].predict_proba(F[:, k, :])[:, 1] for k in range(len(LABELS))]
         )
