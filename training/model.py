@@ -86,7 +86,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        C: float = 4.0,
+        C: float = 16.0,
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 2,
         max_features: int | None = 100_000,
