@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -236,10 +236,6 @@ def corpus_stats(records: list[Record]) -> dict:
         "sentences": dict(sorted(Counter(min(s, 9) for s in sentences).items())),
         "evidence_spans": sum(len(r.evidence) for r in records),
     }
-
-
-def iter_split(records: Iterable[Record], split: str) -> Iterator[Record]:
-    return (r for r in records if split_of(r) == split)
 
 
 def read_labelled(path: Path | str) -> list[Record]:
