@@ -1,6 +1,8 @@
 """The classifier: spans inside the text, determinism, thresholds, and a refused tampered artifact."""
 
+import hashlib
 import json
+import shutil
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,11 @@ def trained(tmp_path_factory):
     card = train(seed=0, models_dir=models)
     predictor, _ = load_predictor(models_dir=models)
     return models, card, predictor
+
+
+@pytest.fixture(scope="module")
+def trained_predictor(trained):
+    return trained[2]
 
 
 def test_prediction_schema_and_evidence(trained):
@@ -54,11 +61,6 @@ def test_spans_inside_any_text(trained_predictor, text):
             assert 0 <= e.start < e.end <= len(text) and text[e.start : e.end] == e.text
 
 
-@pytest.fixture(scope="module")
-def trained_predictor(trained):
-    return trained[2]
-
-
 def test_same_corpus_and_seed_give_same_predictions(trained, tmp_path):
     _, _, first = trained
     train(seed=0, models_dir=tmp_path)
@@ -83,8 +85,6 @@ def test_tampered_artifact_is_refused(trained):
 
 def test_other_sklearn_version_is_refused(trained, tmp_path):
     models, card, _ = trained
-    import shutil
-
     copy = tmp_path / card.version
     shutil.copytree(models / card.version, copy)
     card_path = copy / "card.json"
@@ -92,8 +92,6 @@ def test_other_sklearn_version_is_refused(trained, tmp_path):
     data["libraries"]["scikit-learn"] = "0.0.1"
     card_path.write_text(json.dumps(data))
     sums = json.loads((copy / "checksums.json").read_text())
-    import hashlib
-
     sums["card.json"] = hashlib.sha256(card_path.read_bytes()).hexdigest()
     (copy / "checksums.json").write_text(json.dumps(sums))
     with pytest.raises(RegistryError, match="retrain with `gravewatch train`"):

@@ -40,80 +40,16 @@ def normalise(text: str) -> str:
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*\b"
 
 CHILD_CUES = frozenset(
-    [
-        "child",
-        "children",
-        "childs",
-        "boy",
-        "boys",
-        "girl",
-        "girls",
-        "minor",
-        "minors",
-        "infant",
-        "infants",
-        "baby",
-        "babies",
-        "toddler",
-        "toddlers",
-        "teenager",
-        "teenagers",
-        "teen",
-        "teens",
-        "adolescent",
-        "adolescents",
-        "schoolchildren",
-        "schoolgirls",
-        "schoolboys",
-        "schoolgirl",
-        "schoolboy",
-        "pupil",
-        "pupils",
-        "kid",
-        "kids",
-        "juvenile",
-        "juveniles",
-        "youngster",
-        "youngsters",
-        "newborn",
-        "newborns",
-        "son",
-        "sons",
-        "daughter",
-        "daughters",
-        "orphan",
-        "orphans",
-        "ageminor",
-    ]
+    "child children childs boy boys girl girls minor minors infant infants baby babies "
+    "toddler toddlers teenager teenagers teen teens adolescent adolescents schoolchildren "
+    "schoolgirls schoolboys schoolgirl schoolboy pupil pupils kid kids juvenile juveniles "
+    "youngster youngsters newborn newborns son sons daughter daughters orphan orphans ageminor".split()
 )
-ADULT_CUES = frozenset(["ageadult", "adult", "adults", "men", "women", "man", "woman", "elderly"])
+ADULT_CUES = frozenset("ageadult adult adults men women man woman elderly".split())
 ABSTRACT_CUES = frozenset(
-    [
-        "must",
-        "should",
-        "urge",
-        "urges",
-        "urged",
-        "calls",
-        "call",
-        "appeal",
-        "appeals",
-        "mandate",
-        "resolution",
-        "resolutions",
-        "declaration",
-        "protocol",
-        "principles",
-        "commitment",
-        "commitments",
-        "refrain",
-        "endorse",
-        "endorsed",
-        "prevent",
-        "prevention",
-        "protect",
-        "protection",
-    ]
+    "must should urge urges urged calls call appeal appeals mandate resolution resolutions "
+    "declaration protocol principles commitment commitments refrain endorse endorsed prevent "
+    "prevention protect protection".split()
 )
 CUE_GROUPS: dict[str, frozenset[str]] = {
     "child": CHILD_CUES,

@@ -1,15 +1,17 @@
 """The Gravewatch classifier: sentence-level evidence, document-level calibrated scores.
 
-Two stages, both linear and both scikit-learn:
+Three linear scikit-learn stages:
 
 1. A sentence model. Each passage is segmented into sentences; a sentence is a positive
    example of a label when it overlaps that label's gold evidence. Word 1-2-gram TF-IDF
    (with ages and numbers normalised) feeds one logistic regression per label. Its sentence
    scores are the evidence.
-2. A document stacker per label. It reads the sentence scores (strongest, second strongest,
-   mean), the score of the same weights on the whole passage, and passage-level cues (a child
-   is named, an adult age, normative wording), and outputs a calibrated probability. It is
-   fitted on out-of-fold sentence scores, so it learns how far to trust them.
+2. A passage model: one logistic regression per label on the passage vector (the
+   L2-normalised sum of its sentence vectors), trained on the passage labels.
+3. A stacker per label. It reads the sentence scores (strongest, second strongest, mean), the
+   passage model's score and passage-level cues (a child is named, only an adult age, normative
+   wording), and outputs a calibrated probability. It is fitted on out-of-fold scores of the
+   first two stages, so it learns how far to trust them.
 
 Per-label decision thresholds maximise F1 on out-of-fold probabilities of the training data.
 """

@@ -76,9 +76,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def new_version(model_bytes_hint: str = "") -> str:
+def new_version(corpus_checksum: str = "") -> str:
+    """``<UTC timestamp>-<6 hex digits of a hash of the stamp and the training corpus>``."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"{stamp}-{hashlib.sha256((stamp + model_bytes_hint).encode()).hexdigest()[:6]}"
+    return f"{stamp}-{hashlib.sha256((stamp + corpus_checksum).encode()).hexdigest()[:6]}"
 
 
 def _write_atomic(path: Path, text: str) -> None:

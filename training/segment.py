@@ -11,58 +11,9 @@ import re
 
 # Words that end with a full stop without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "gen",
-        "lt",
-        "col",
-        "maj",
-        "capt",
-        "sgt",
-        "cpl",
-        "st",
-        "sr",
-        "jr",
-        "no",
-        "nos",
-        "vs",
-        "etc",
-        "approx",
-        "dept",
-        "gov",
-        "rep",
-        "sen",
-        "pres",
-        "est",
-        "fig",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "e.g",
-        "i.e",
-        "u.n",
-        "u.s",
-        "u.k",
-        "a.m",
-        "p.m",
-    ]
+    "mr mrs ms dr prof gen lt col maj capt sgt cpl st sr jr no nos vs etc approx dept gov "
+    "rep sen pres est fig inc ltd co corp jan feb mar apr jun jul aug sep sept oct nov "
+    "dec e.g i.e u.n u.s u.k a.m p.m".split()
 )
 # End of sentence: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
