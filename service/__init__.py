@@ -1,1 +1,8 @@
 """Gravewatch service: command line, API, batch scoring and review store."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("gravewatch")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

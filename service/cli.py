@@ -137,6 +137,65 @@ def classify(
     typer.echo(predictor.predict([text])[0].model_dump_json(indent=2))
 
 
+def _train_if_missing(models_dir: Path) -> None:
+    from training.registry import active_version
+    from training.train import train as train_model
+
+    try:
+        active_version(models_dir)
+    except RegistryError:
+        typer.echo(f"no active model in {models_dir}: training one on the corpus", err=True)
+        card = train_model(None, seed=0, models_dir=models_dir)
+        typer.echo(f"trained {card.version}; now active", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [GRAVEWATCH_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [GRAVEWATCH_PORT].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [GRAVEWATCH_WORKERS].")
+    ] = None,
+    train_if_missing: Annotated[
+        bool, typer.Option(help="Train a model first if none is active.")
+    ] = False,
+) -> None:
+    """Serve the REST API (docs at /docs). Each worker loads the active model and follows
+    models/ACTIVE, switching to a newly trained or promoted model without a restart."""
+    import os
+    import tempfile
+
+    import uvicorn
+
+    settings = get_settings()
+    if train_if_missing:
+        try:
+            _train_if_missing(settings.models_dir)
+        except (CorpusError, RegistryError) as e:
+            fail(str(e))
+    workers = workers or settings.workers
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gravewatch-metrics-")
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def openapi() -> None:
+    """Print the API's OpenAPI schema (JSON)."""
+    from service.app import create_app
+
+    typer.echo(json.dumps(create_app().openapi(), indent=2, sort_keys=True))
+
+
 @app.command()
 def score(
     source: Annotated[

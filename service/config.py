@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,29 @@ class Settings(BaseSettings):
     )
     max_text_chars: int = Field(default=100_000, ge=1, description="Longest passage accepted.")
     score_batch_size: int = Field(default=256, ge=1, description="Passages scored per batch.")
+
+    host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `gravewatch serve` binds to.")
+    workers: int = Field(default=1, ge=1, description="API worker processes.")
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="json: one JSON object per line; text: for a terminal."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
+    log_texts: bool = Field(
+        default=False,
+        description="Include passage texts in logs. Off by default: texts can identify victims.",
+    )
+    max_batch_items: int = Field(
+        default=256, ge=1, description="Most passages in one POST /v1/classify/batch."
+    )
+    max_request_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted."
+    )
+    model_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often each API worker checks models/ACTIVE for a new model.",
+    )
 
 
 @cache

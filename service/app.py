@@ -1,0 +1,80 @@
+"""Create the FastAPI application. ``uvicorn --factory service.app:create_app`` serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from service import __version__
+from service.active_model import ActiveModel
+from service.config import Settings, get_settings
+from service.errors import install_error_handlers
+from service.logs import configure_logging
+from service.metrics import set_active_model
+from service.middleware import RequestObserver
+from service.routes import classify, health, info
+from service.scorer import Scorer
+
+log = logging.getLogger("gravewatch.api")
+
+DESCRIPTION = """Tags passages of news and reports with the UN Security Council's six grave
+violations against children in armed conflict, with calibrated scores and evidence spans
+(character offsets into the submitted text). Errors are JSON:
+`{"error": {"code": "...", "message": "..."}}`."""
+
+
+async def _follow_active_model(active: ActiveModel, every: float) -> None:
+    """Poll models/ACTIVE and swap in a new model (loaded off the event loop)."""
+    while True:
+        await asyncio.sleep(every)
+        previous = active.current.predictor.version if active.current else None
+        if await asyncio.to_thread(active.refresh):
+            set_active_model(active.current.predictor.version, previous)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        active = ActiveModel(settings.models_dir)
+        if active.refresh():
+            set_active_model(active.current.predictor.version, None)
+        else:
+            log.warning(
+                "starting without a model",
+                extra={"event": "no_model", "reason": active.last_error},
+            )
+        scorer = Scorer(
+            lambda: active.current.predictor if active.current else None,
+            max_batch=settings.max_batch_items,
+        )
+        scorer.start()
+        app.state.settings = settings
+        app.state.active_model = active
+        app.state.scorer = scorer
+        poller = asyncio.create_task(_follow_active_model(active, settings.model_poll_seconds))
+        try:
+            yield
+        finally:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+            await scorer.stop()
+
+    app = FastAPI(
+        title="Gravewatch",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (classify, info, health):
+        app.include_router(module.router)
+    app.add_middleware(RequestObserver, max_body_bytes=settings.max_request_bytes)
+    return app

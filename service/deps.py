@@ -1,0 +1,38 @@
+"""Dependencies injected into routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.active_model import ActiveModel, LoadedModel
+from service.config import Settings
+from service.errors import ApiError
+from service.scorer import Scorer
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_active(request: Request) -> ActiveModel:
+    return request.app.state.active_model
+
+
+def get_loaded(request: Request) -> LoadedModel:
+    loaded = request.app.state.active_model.current
+    if loaded is None:
+        reason = request.app.state.active_model.last_error or "no model is loaded yet"
+        raise ApiError(503, "model_unavailable", f"{reason}")
+    return loaded
+
+
+def get_scorer(request: Request) -> Scorer:
+    return request.app.state.scorer
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+ActiveModelDep = Annotated[ActiveModel, Depends(get_active)]
+LoadedModelDep = Annotated[LoadedModel, Depends(get_loaded)]
+ScorerDep = Annotated[Scorer, Depends(get_scorer)]

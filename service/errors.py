@@ -1,0 +1,96 @@
+"""API errors: one exception type, and the handlers that turn every failure into JSON.
+
+Every error body is ``{"error": {"code": "...", "message": "..."}}``; the message says what to fix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("gravewatch.api")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable error code, e.g. `text_too_long`.")
+    message: str = Field(description="What went wrong and what to change.")
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 4xx and 5xx response."""
+
+    error: ErrorDetail
+
+
+class ApiError(Exception):
+    """A request the API refuses; carries the HTTP status, a code and a message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
+    body = ErrorResponse(error=ErrorDetail(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        first = next(e for e in errors if e.get("type") == "json_invalid")
+        detail = first.get("ctx", {}).get("error", "")
+        return "invalid_json", f"the request body is not valid JSON ({detail}); send a JSON object"
+    problems = []
+    for e in errors[:5]:
+        where = _where(tuple(e.get("loc", ())))
+        if e.get("type") == "missing":
+            problems.append(f"{where}: field required")
+        else:
+            problems.append(f"{where}: {e.get('msg', 'invalid value')}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return "invalid_request", "; ".join(problems) + more
+
+
+STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        code, message = _validation_message(exc)
+        return error_response(422, code, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(exc.status_code, "http_error")
+        if exc.status_code == 404:
+            message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}; see /docs"
+        else:
+            message = str(exc.detail)
+        return error_response(exc.status_code, code, message, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(
+            500, "internal_error", "the server failed on this request; it has been logged"
+        )

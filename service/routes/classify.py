@@ -1,0 +1,94 @@
+"""POST /v1/classify and /v1/classify/batch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from service.deps import ScorerDep, SettingsDep
+from service.errors import ApiError
+from service.metrics import LABELS_EMITTED, PASSAGES
+from service.routes import JsonRoute
+from service.schemas import BatchRequest, BatchResponse, ClassifyRequest
+from service.scorer import ModelUnavailable
+from training.schemas import Prediction
+
+from .responses import responses
+
+router = APIRouter(prefix="/v1", tags=["classify"], route_class=JsonRoute)
+
+
+def _check_text(text: str, where: str, limit: int) -> None:
+    if not text.strip():
+        raise ApiError(
+            422, "empty_text", f"{where} is empty or only whitespace: send the passage to classify"
+        )
+    if len(text) > limit:
+        raise ApiError(
+            413,
+            "text_too_long",
+            f"{where} has {len(text)} characters; the limit is {limit} "
+            "(GRAVEWATCH_MAX_TEXT_CHARS): split the document into passages",
+        )
+
+
+async def _score(
+    scorer: ScorerDep, request: Request, texts: list[str], ids: list[str | None]
+) -> list[Prediction]:
+    try:
+        predictions = await scorer.predict(texts, ids)
+    except ModelUnavailable as e:
+        raise ApiError(503, "model_unavailable", str(e)) from None
+    PASSAGES.inc(len(predictions))
+    emitted = 0
+    for p in predictions:
+        for label in p.labels:
+            LABELS_EMITTED.labels(label=label.label).inc()
+            emitted += 1
+    request.state.log_extra = {"passages": len(texts), "labels": emitted}
+    return predictions
+
+
+@router.post(
+    "/classify",
+    response_model=Prediction,
+    summary="Classify one passage",
+    responses=responses(413, 422, 503),
+)
+async def classify(
+    body: ClassifyRequest,
+    request: Request,
+    settings: SettingsDep,
+    scorer: ScorerDep,
+) -> Prediction:
+    """Scores for the six labels; labels at or above threshold with their evidence spans."""
+    _check_text(body.text, "text", settings.max_text_chars)
+    return (await _score(scorer, request, [body.text], [body.id]))[0]
+
+
+@router.post(
+    "/classify/batch",
+    response_model=BatchResponse,
+    summary="Classify several passages",
+    responses=responses(413, 422, 503),
+)
+async def classify_batch(
+    body: BatchRequest,
+    request: Request,
+    settings: SettingsDep,
+    scorer: ScorerDep,
+) -> BatchResponse:
+    """One prediction per item, in input order."""
+    if not body.items:
+        raise ApiError(422, "empty_batch", "items is empty: send at least one passage")
+    if len(body.items) > settings.max_batch_items:
+        raise ApiError(
+            413,
+            "batch_too_large",
+            f"items has {len(body.items)} passages; the limit is {settings.max_batch_items} "
+            "(GRAVEWATCH_MAX_BATCH_ITEMS): send several batches",
+        )
+    for i, item in enumerate(body.items):
+        _check_text(item.text, f"items[{i}].text", settings.max_text_chars)
+    texts = [item.text for item in body.items]
+    ids = [item.id for item in body.items]
+    return BatchResponse(results=await _score(scorer, request, texts, ids))

@@ -1,0 +1,65 @@
+"""What the API accepts and returns (besides the shared prediction schema)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from training.schemas import Prediction
+from training.taxonomy import LabelDefinition
+
+
+class ClassifyRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "a1",
+                    "text": "An air strike hit the primary school on Tuesday, killing two "
+                    "pupils aged 9 and 11.",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(
+        description="The passage to classify (plain text, at most GRAVEWATCH_MAX_TEXT_CHARS "
+        "characters). Evidence offsets index this exact string."
+    )
+    id: str | None = Field(
+        default=None, max_length=200, description="Your id for the passage, echoed back."
+    )
+
+
+class BatchItem(ClassifyRequest):
+    pass
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BatchItem] = Field(
+        description="Passages to classify (at most GRAVEWATCH_MAX_BATCH_ITEMS)."
+    )
+
+
+class BatchResponse(BaseModel):
+    results: list[Prediction] = Field(description="One prediction per item, in input order.")
+
+
+class TaxonomyResponse(BaseModel):
+    version: str = Field(description="Taxonomy version.")
+    child_definition: str = Field(description="Who counts as a child.")
+    labels: list[LabelDefinition] = Field(
+        description="The six labels: id, name, definition, legal basis (Security Council "
+        "resolutions), what counts, what does not, and typical cues."
+    )
+
+
+class Health(BaseModel):
+    status: str = Field(description="`ok` when the process is alive.")
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="`ready` when a model is loaded and answers.")
+    model: str = Field(description="Version of the model being served.")
