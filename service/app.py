@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from service import __version__
 from service.active_model import ActiveModel
@@ -34,6 +35,23 @@ async def _follow_active_model(active: ActiveModel, every: float) -> None:
         previous = active.current.predictor.version if active.current else None
         if await asyncio.to_thread(active.refresh):
             set_active_model(active.current.predictor.version, previous)
+
+
+def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict:
+    """The OpenAPI schema, with this deployment's size limits written into it."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        components = schema["components"]["schemas"]
+        for name in ("ClassifyRequest", "BatchItem"):
+            components[name]["properties"]["text"]["maxLength"] = settings.max_text_chars
+        components["BatchRequest"]["properties"]["items"]["maxItems"] = settings.max_batch_items
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
+    app.openapi = lambda: _openapi_with_limits(app, settings)
     install_error_handlers(app)
     for module in (classify, info, health):
         app.include_router(module.router)

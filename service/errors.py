@@ -24,7 +24,7 @@ class ErrorDetail(BaseModel):
 class ErrorResponse(BaseModel):
     """Body of every 4xx and 5xx response."""
 
-    error: ErrorDetail
+    error: ErrorDetail = Field(description="What went wrong.")
 
 
 class ApiError(Exception):

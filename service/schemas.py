@@ -23,8 +23,10 @@ class ClassifyRequest(BaseModel):
     )
 
     text: str = Field(
-        description="The passage to classify (plain text, at most GRAVEWATCH_MAX_TEXT_CHARS "
-        "characters). Evidence offsets index this exact string."
+        description="The passage to classify (plain text, not blank, at most "
+        "GRAVEWATCH_MAX_TEXT_CHARS characters). Evidence offsets index this exact string.",
+        # Documented here, enforced by the route with errors that say what to fix.
+        json_schema_extra={"minLength": 1, "pattern": "\\S"},
     )
     id: str | None = Field(
         default=None, max_length=200, description="Your id for the passage, echoed back."
@@ -39,7 +41,8 @@ class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[BatchItem] = Field(
-        description="Passages to classify (at most GRAVEWATCH_MAX_BATCH_ITEMS)."
+        description="Passages to classify (at least one, at most GRAVEWATCH_MAX_BATCH_ITEMS).",
+        json_schema_extra={"minItems": 1},
     )
 
 

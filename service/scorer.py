@@ -8,6 +8,7 @@ to ``max_batch`` passages). Nothing waits on a timer, so a lone request is score
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,10 +40,8 @@ class Scorer:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
         while not self._queue.empty():
             job = self._queue.get_nowait()
             if not job.future.done():

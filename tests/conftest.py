@@ -33,3 +33,37 @@ def write_jsonl(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """A model trained once per test run on the shipped corpus: (models_dir, card, predictor).
+
+    Tests that change the models directory use ``models_copy`` instead."""
+    from training.registry import load_predictor
+    from training.train import train
+
+    models = tmp_path_factory.mktemp("models")
+    card = train(seed=0, models_dir=models)
+    predictor, _ = load_predictor(models_dir=models)
+    return models, card, predictor
+
+
+@pytest.fixture
+def models_copy(trained, tmp_path) -> Path:
+    """A private copy of the trained models directory."""
+    import shutil
+
+    copy = tmp_path / "models"
+    shutil.copytree(trained[0], copy)
+    return copy
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """Settings are read from the environment anew in every test."""
+    from service.config import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

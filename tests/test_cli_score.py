@@ -6,25 +6,13 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from training.train import train
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def models_env(tmp_path_factory):
-    models = tmp_path_factory.mktemp("models")
-    train(seed=0, models_dir=models)
-    return {"GRAVEWATCH_MODELS_DIR": str(models)}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    from service.config import get_settings
-
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+@pytest.fixture
+def models_env(trained):
+    return {"GRAVEWATCH_MODELS_DIR": str(trained[0])}
 
 
 def test_bad_line_reported_rest_scored(models_env, write_jsonl, tmp_path):

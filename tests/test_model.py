@@ -15,14 +15,6 @@ from training.train import train
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    models = tmp_path_factory.mktemp("models")
-    card = train(seed=0, models_dir=models)
-    predictor, _ = load_predictor(models_dir=models)
-    return models, card, predictor
-
-
-@pytest.fixture(scope="module")
 def trained_predictor(trained):
     return trained[2]
 
@@ -71,16 +63,12 @@ def test_same_corpus_and_seed_give_same_predictions(trained, tmp_path):
     assert a == b
 
 
-def test_tampered_artifact_is_refused(trained):
-    models, card, _ = trained
-    model_file = models / card.version / "model.joblib"
-    original = model_file.read_bytes()
-    try:
-        model_file.write_bytes(original + b"x")
-        with pytest.raises(RegistryError, match="does not match its recorded checksum"):
-            load_predictor(card.version, models)
-    finally:
-        model_file.write_bytes(original)
+def test_tampered_artifact_is_refused(trained, models_copy):
+    version = trained[1].version
+    model_file = models_copy / version / "model.joblib"
+    model_file.write_bytes(model_file.read_bytes() + b"x")
+    with pytest.raises(RegistryError, match="does not match its recorded checksum"):
+        load_predictor(version, models_copy)
 
 
 def test_other_sklearn_version_is_refused(trained, tmp_path):
