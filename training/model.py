@@ -4,8 +4,10 @@ Three linear scikit-learn stages:
 
 1. A sentence model. Each passage is segmented into sentences; a sentence is a positive
    example of a label when it overlaps that label's gold evidence. Word 1-2-gram TF-IDF
-   (with ages and numbers normalised) feeds one logistic regression per label. Its sentence
-   scores are the evidence.
+   (with ages and numbers normalised), beside binary cue conjunctions that restate the
+   annotation guide (an act of the label's kind, with a child named, in a passage about an
+   armed conflict, or in normative wording; ``features.cue_features``), feeds one logistic
+   regression per label. Its sentence scores are the evidence.
 2. A passage model: one logistic regression per label on the passage vector (the
    L2-normalised sum of its sentence vectors), trained on the passage labels.
 3. A stacker per label. It reads the sentence scores (strongest, second strongest, mean), the
@@ -29,7 +31,14 @@ from sklearn.metrics import brier_score_loss, precision_recall_curve
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from training.features import CUE_GROUPS, TOKEN_PATTERN, normalise
+from training.features import (
+    CONFLICT,
+    CUE_FEATURE_NAMES,
+    CUE_GROUPS,
+    TOKEN_PATTERN,
+    cue_features,
+    normalise,
+)
 from training.schemas import LABELS
 from training.segment import segment
 
@@ -60,11 +69,35 @@ def _cue_columns(vec) -> dict[str, np.ndarray]:
     }
 
 
-def _vectorise(vec, texts, spans):
+def _normalised_sentences(texts, spans) -> tuple[list[str], list[bool]]:
+    """Every sentence normalised, and for each whether its passage names an armed conflict."""
+    flat, conflict = [], []
+    for text, doc in zip(texts, spans, strict=True):
+        sentences = [normalise(text[s:e]) for s, e in doc]
+        in_conflict = any(CONFLICT.search(s) for s in sentences)
+        flat += sentences
+        conflict += [in_conflict] * len(sentences)
+    return flat, conflict
+
+
+def _sentence_matrix(vec, sentences, conflict, cue_weight, fit=False):
+    """TF-IDF of normalised sentences, beside their weighted cue features."""
+    X = vec.fit_transform(sentences) if fit else vec.transform(sentences)
+    if cue_weight == 0:
+        return sp.csr_matrix(X)
+    cues = np.array(
+        [cue_features(s, c) for s, c in zip(sentences, conflict, strict=True)], dtype=np.float32
+    ).reshape(len(sentences), -1)
+    return sp.csr_matrix(sp.hstack([X, sp.csr_matrix(cues * cue_weight)]))
+
+
+def _vectorise(vec, texts, spans, cue_weight):
     """Sentence rows, passage rows (L2-normalised sums of their sentences) and counts."""
-    flat = [t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc]
-    n_features = len(vec.vocabulary_)
-    Xs = vec.transform(flat) if flat else sp.csr_matrix((0, n_features), dtype=np.float32)
+    flat, conflict = _normalised_sentences(texts, spans)
+    Xs = _sentence_matrix(vec, flat, conflict, cue_weight) if flat else None
+    if Xs is None:
+        width = len(vec.vocabulary_) + (len(CUE_FEATURE_NAMES) if cue_weight else 0)
+        Xs = sp.csr_matrix((0, width), dtype=np.float32)
     counts = np.array([len(doc) for doc in spans], dtype=int)
     owner = np.repeat(np.arange(len(texts)), counts)
     agg = sp.csr_matrix(
@@ -96,6 +129,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         cv: int = 5,
         evidence_ratio: float = 0.5,
         max_evidence: int = 5,
+        cue_weight: float = 0.5,
         random_state: int = 0,
     ):
         self.C = C
@@ -106,6 +140,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.evidence_ratio = evidence_ratio
         self.max_evidence = max_evidence
+        self.cue_weight = cue_weight
         self.random_state = random_state
 
     # ---- fitting -------------------------------------------------------------------
@@ -116,7 +151,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
         evidence = list(evidence) if evidence is not None else [None] * len(texts)
         spans = [segment(t) for t in texts]
-        sent_texts, sent_doc, sent_y = self._sentence_examples(texts, spans, Y, evidence)
+        sent_doc, sent_y = self._sentence_labels(spans, Y, evidence)
+        sent_texts, sent_conflict = _normalised_sentences(texts, spans)
+        sent_conflict = np.array(sent_conflict)
 
         rng = np.random.RandomState(self.random_state)
         folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
@@ -125,6 +162,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             in_train = np.isin(sent_doc, train_docs)
             vec, W, b = self._fit_sentence_model(
                 [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
+                sent_conflict[in_train],
                 sent_y[in_train],
             )
             Wd, bd = self._fit_doc_model(
@@ -136,7 +174,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                 (vec, W, b, Wd, bd), fold_texts, fold_spans, _cue_columns(vec)
             )[0]
 
-        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(sent_texts, sent_y)
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
+            sent_texts, sent_conflict, sent_y
+        )
         self.doc_coef_, self.doc_intercept_ = self._fit_doc_model(self.vectorizer_, texts, spans, Y)
         self.cue_columns_ = _cue_columns(self.vectorizer_)
         self.stackers_ = []
@@ -159,9 +199,10 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array(LABELS)
         return self
 
-    def _sentence_examples(self, texts, spans, Y, evidence):
-        sent_texts, sent_doc, rows = [], [], []
-        for i, (text, doc_spans) in enumerate(zip(texts, spans, strict=True)):
+    def _sentence_labels(self, spans, Y, evidence):
+        """Each sentence's passage index and labels (it overlaps that label's gold span)."""
+        sent_doc, rows = [], []
+        for i, doc_spans in enumerate(spans):
             gold = evidence[i]
             for s, e in doc_spans:
                 row = np.zeros(len(LABELS), dtype=int)
@@ -175,14 +216,14 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                         ov = _overlap((s, e), (gs, ge))
                         if ov and ov >= 0.5 * min(e - s, ge - gs):
                             row[k] = 1
-                sent_texts.append(text[s:e])
                 sent_doc.append(i)
                 rows.append(row)
-        return sent_texts, np.array(sent_doc), np.array(rows)
+        return np.array(sent_doc), np.array(rows)
 
-    def _fit_sentence_model(self, sentences, Ys):
+    def _fit_sentence_model(self, sentences, conflict, Ys):
+        """``sentences`` are already normalised (features.normalise)."""
         vec = TfidfVectorizer(
-            preprocessor=normalise,
+            lowercase=False,
             token_pattern=TOKEN_PATTERN,
             ngram_range=self.ngram_range,
             min_df=self.min_df,
@@ -190,11 +231,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             sublinear_tf=True,
             dtype=np.float32,
         )
-        Xs = vec.fit_transform(sentences)
+        Xs = _sentence_matrix(vec, sentences, conflict, self.cue_weight, fit=True)
         return (vec, *self._fit_linear(Xs, Ys))
 
     def _fit_doc_model(self, vec, texts, spans, Y):
-        _, Xd, _ = _vectorise(vec, texts, spans)
+        _, Xd, _ = _vectorise(vec, texts, spans, self.cue_weight)
         return self._fit_linear(Xd, Y)
 
     def _fit_linear(self, X, Y):
@@ -233,7 +274,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
     def _stack_features(self, weights, texts, spans, cue_columns):
         """Stacker inputs ``(n_docs, n_labels, N_STACK_FEATURES)`` and sentence scores."""
         vec, W, b, Wd, bd = weights
-        Xs, Xd, counts = _vectorise(vec, texts, spans)
+        Xs, Xd, counts = _vectorise(vec, texts, spans, self.cue_weight)
         sent_scores = _sigmoid(Xs @ W + b)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         doc_scores = _sigmoid(Xd @ Wd + bd)
