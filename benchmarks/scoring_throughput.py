@@ -1,0 +1,82 @@
+"""Scoring throughput on one core: Gravewatch (scores and evidence spans) beside a plain word
+TF-IDF + logistic regression pipeline, on the same 600-character passages, in the same run.
+
+Target (issue 3): Gravewatch reaches at least 70% of the plain pipeline's passages per second.
+
+    .venv/bin/python benchmarks/scoring_throughput.py [--passages 5000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+
+from benchmarks.passages import passages  # noqa: E402
+from training.corpus import read_corpus, split_of  # noqa: E402
+from training.registry import load_predictor  # noqa: E402
+from training.schemas import LABELS  # noqa: E402
+
+
+def best_rate(fn, texts: list[str], batch: int, repeat: int) -> float:
+    """Passages per second: the best of ``repeat`` timed passes over ``texts``."""
+    best = 0.0
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            fn(texts[i : i + batch])
+        best = max(best, len(texts) / (time.perf_counter() - start))
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--passages", type=int, default=5000)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+
+    texts = passages(args.passages)
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    records = [r for r in read_corpus() if split_of(r) == "train"]
+    Y = np.array([[label in r.labels for label in LABELS] for r in records], dtype=int)
+    plain = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        OneVsRestClassifier(LogisticRegression(max_iter=1000)),
+    ).fit([r.text for r in records], Y)
+    predictor, _ = load_predictor()
+
+    predictor.predict(texts[:64])
+    plain.predict_proba(texts[:64])
+    ours = best_rate(predictor.predict, texts, args.batch, args.repeat)
+    baseline = best_rate(plain.predict_proba, texts, args.batch, args.repeat)
+    seconds = args.passages / ours
+    print(f"{args.passages} passages of 600 characters ({mb:.1f} MB), batches of {args.batch}, "
+          f"one core, best of {args.repeat}")
+    print("| pipeline | passages/s | MB/s |")
+    print("|---|---|---|")
+    print(f"| Gravewatch {predictor.version} (scores + evidence) | {ours:.0f} | "
+          f"{mb / seconds:.2f} |")
+    print(f"| plain TF-IDF + logistic regression | {baseline:.0f} | "
+          f"{mb * baseline / args.passages:.2f} |")
+    ratio = ours / baseline
+    print(f"Gravewatch / plain = {ratio:.0%}; target >= 70%: {'met' if ratio >= 0.7 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
