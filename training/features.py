@@ -9,34 +9,55 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from training.schemas import LABELS
 
-_AGE_PATTERNS = [
-    re.compile(r"\b(\d{1,3})[\s-]*(?:year|yr)s?[\s-]*olds?\b"),
-    re.compile(r"\baged?\s+(?:between\s+|of\s+|from\s+)?(\d{1,3})\b"),
-    re.compile(r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?(\d{1,2})\b"),
-    re.compile(r"(?<=\w),\s+(\d{1,2}),\s+(?=[a-z])"),
-]
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+# Numbers are found in one pass; the few words around each decide whether it is an age.
+_NUMBER = re.compile(r"[0-9][0-9.,]*")  # trailing "." or "," is trimmed off
+_YEARS_OLD_AFTER = re.compile(r"[\s-]*(?:year|yr)s?[\s-]*olds?\b")
+_AGED_BEFORE = re.compile(r"\baged?\s+(?:between\s+|of\s+|from\s+)?$")
+_UNDER_BEFORE = re.compile(r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?$")
+_APPOSITION_BEFORE = re.compile(r"\w,\s+$")  # "Ahmed, 12, said"
+_APPOSITION_AFTER = re.compile(r",\s+(?=[a-z])")
+_PUNCTUATION = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
 
 
-def _age_token(match: re.Match) -> str:
-    age = int(match.group(1))
-    tag = (
-        "ageminor"
-        if age < 18 or match.group(0).lstrip().startswith(("under", "below"))
-        else "ageadult"
-    )
-    return match.group(0).replace(match.group(1), f" {tag} ", 1)
+def _number_token(text: str, start: int, end: int) -> str:
+    digits = text[start:end]
+    if not digits.isdigit() or len(digits) > 3 or (start and text[start - 1].isalnum()):
+        return "num"
+    age = int(digits)
+    before = text[max(0, start - 24) : start]
+    if _YEARS_OLD_AFTER.match(text, end) or _AGED_BEFORE.search(before):
+        return "ageminor" if age < 18 else "ageadult"
+    if len(digits) <= 2 and _UNDER_BEFORE.search(before):
+        return "ageminor"
+    if (
+        len(digits) <= 2
+        and _APPOSITION_BEFORE.search(before)
+        and _APPOSITION_AFTER.match(text, end)
+    ):
+        return "ageminor" if age < 18 else "ageadult"
+    return "num"
 
 
 def normalise(text: str) -> str:
-    """Lowercase, unify quotes, and replace ages and numbers by tokens."""
-    text = text.translate(_APOSTROPHES).lower()
-    for pattern in _AGE_PATTERNS:
-        text = pattern.sub(_age_token, text)
-    return _NUMBER.sub(" num ", text)
+    """Lowercase, unify quotes, and replace ages (``ageminor``, ``ageadult``) and other
+    numbers (``num``) by tokens."""
+    for curly, plain in _PUNCTUATION:
+        if curly in text:
+            text = text.replace(curly, plain)
+    text = text.lower()
+    parts, pos = [], 0
+    for m in _NUMBER.finditer(text):
+        start, end = m.span()
+        while text[end - 1] in ".,":
+            end -= 1
+        parts += [text[pos:start], " ", _number_token(text, start, end), " "]
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*\b"
@@ -62,107 +83,126 @@ CUE_GROUPS: dict[str, frozenset[str]] = {
 
 # ---- sentence cue features -----------------------------------------------------------------
 # Bag-of-words weights cannot express "an act AND a child victim AND an armed conflict", which
-# is what the annotation guide asks. These binary features state such conjunctions for every
-# sentence, from word lists grounded in the taxonomy's cues; the logistic regressions learn how
+# is what the annotation guide asks. Cue families are word lists grounded in the taxonomy's cues
+# (each a pattern a whole token must match, plus two-word phrases); ``cue_matrix`` turns the
+# families a sentence contains into binary conjunctions, and the logistic regressions learn how
 # much each is worth.
-def _words(pattern: str) -> re.Pattern:
-    return re.compile(rf"\b(?:{pattern})\b")
+def _family(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
 
 
-CHILD = _words(
-    r"child(?:ren)?|boys?|girls?|minors?|infants?|bab(?:y|ies)|toddlers?|teen(?:ager)?s?|"
-    r"adolescents?|school(?:children|girls?|boys?)|pupils?|kids?|juveniles?|youngsters?|"
-    r"newborns?|sons?|daughters?|orphans?|ageminor|under-age|underage|child-soldiers?"
-)
-CONFLICT = _words(
-    r"armed|army|armies|militar\w*|militias?|militiamen|rebels?|insurgen\w*|fighters?|"
-    r"combatants?|soldiers?|troops|forces|militants?|jihadis\w*|gunmen|bandits?|gangs?|"
-    r"war|wars|warring|conflict|hostilities|fighting|offensive|air ?strikes?|airstrikes?|"
-    r"shell(?:ing|ed|s)?|bombard\w*|drones?|missiles?|rockets?|artillery|mortars?|"
-    r"siege|besieged|occupation|occupied|al-shabaa?b|boko|isis|isil|daesh|taliban|houthis?|"
-    r"rsf|m23|codeco|adf|lra|farc|eln|hamas|hezbollah|tatmadaw|junta|janjaweed|wagner|"
-    r"paramilitar\w*|coup|ceasefire|truce|peacekeep\w*|frontlines?|front-lines?"
-)
-NORMATIVE = _words(
-    r"must|should|shall|urges?|urged|calls? on|calls? upon|appeal\w*|mandate\w*|resolutions?|"
-    r"declaration|protocol|principles|commit\w*|refrain|endorse\w*|pledge\w*|ratif\w*|"
-    r"to ensure|to prevent|to end|measures|guidelines?|training|definition|defined"
-)
-_ACTS = {
-    "killing_maiming": r"kill\w*|dead|deaths?|died|dying|die|wound\w*|injur\w*|maim\w*|"
-    r"casualt\w*|amputat\w*|shot|lost (?:his|her|their|both) \w+|bodies|body|fatalit\w*|"
-    r"execut\w*|burn(?:ed|t) alive|blast|explosion|exploded|landmines?|ied|ieds|ordnance|"
-    r"shrapnel|victims?|lost (?:their |his |her )?lives?|slain|massacre\w*|murder\w*",
-    "recruitment_use": r"recruit\w*|conscript\w*|enlist\w*|soldiers?|fighters?|combatants?|"
-    r"ranks|porters?|spies|spy|spying|messengers?|cooks?|guards?|lookouts?|informants?|"
-    r"suicide|shields?|training camps?|trained|join(?:ed|ing)?|associated|association|"
-    r"frontlines?|front line|took up arms|carry (?:arms|weapons)|bear(?:ing)? arms|"
-    r"drafted|mobili[sz]\w*|used as|use of (?:children|boys|girls)|armed groups? used",
-    "sexual_violence": r"rap(?:e|ed|es|ing|ist|ists)|sexual\w*|sex|slaves?|slavery|"
-    r"marr(?:y|ied|iage|iages)|wives|wife|brides?|prostitut\w*|exploit\w*|abus\w*|"
-    r"assault\w*|gang-rap\w*|molest\w*|pregnan\w*|traffick\w*|concubines?",
-    "abduction": r"abduct\w*|kidnap\w*|seiz\w*|taken|took|captur\w*|captiv\w*|hostages?|"
-    r"missing|disappear\w*|snatch\w*|carried off|forcibly (?:removed|taken|transferred)|"
-    r"deport\w*|held|hold|holding|detain\w*|released|freed|rescued|escaped|whereabouts",
+CUE_FAMILIES: dict[str, re.Pattern] = {
+    "child": _family(
+        r"child|children|childs|boys?|girls?|minors?|infants?|bab(?:y|ies)|toddlers?|teens?|"
+        r"teenagers?|adolescents?|school(?:children|girls?|boys?)|pupils?|kids?|juveniles?|"
+        r"youngsters?|newborns?|sons?|daughters?|orphans?|ageminor|under-?age|child-soldiers?"
+    ),
+    "conflict": _family(
+        r"armed|army|armies|militar\w*|militias?|militiamen|rebels?|insurgen\w*|fighters?|"
+        r"combatants?|soldiers?|troops|forces|militants?|jihadis\w*|gunmen|bandits?|gangs?|"
+        r"wars?|warring|conflicts?|hostilities|fighting|offensive|airstrikes?|shell(?:ing|ed|s)?|"
+        r"bombard\w*|drones?|missiles?|rockets?|artillery|mortars?|siege|besieged|occupation|"
+        r"occupied|al-shaba+b|shaba+b|boko|isis|isil|daesh|taliban|houthis?|rsf|m23|codeco|"
+        r"adf|lra|farc|eln|hamas|hezbollah|tatmadaw|junta|janjaweed|wagner|paramilitar\w*|"
+        r"coup|ceasefire|truce|peacekeep\w*|front-?lines?"
+    ),
+    "normative": _family(
+        r"must|should|shall|urges?|urged|appeal\w*|mandate\w*|resolutions?|declaration|"
+        r"protocol|principles|commit\w*|refrain|endorse\w*|pledge\w*|ratif\w*|measures|"
+        r"guidelines?|training|definition|defined"
+    ),
+    "killing_maiming": _family(
+        r"kill\w*|dead|deaths?|died|dying|die|wound\w*|injur\w*|maim\w*|casualt\w*|amputat\w*|"
+        r"shot|bodies|body|fatalit\w*|execut\w*|blast|explosions?|exploded|landmines?|ieds?|"
+        r"ordnance|shrapnel|victims?|slain|massacre\w*|murder\w*|lives"
+    ),
+    "recruitment_use": _family(
+        r"recruit\w*|conscript\w*|enlist\w*|soldiers?|fighters?|combatants?|ranks|porters?|"
+        r"spies|spy|spying|messengers?|cooks?|guards?|lookouts?|informants?|suicide|shields?|"
+        r"trained|join|joined|joining|associated|association|front-?lines?|drafted|mobili[sz]\w*"
+    ),
+    "sexual_violence": _family(
+        r"rap(?:e|ed|es|ing|ist|ists)|sexual\w*|sex|slaves?|slavery|marry|married|marriages?|"
+        r"wives|wife|brides?|prostitut\w*|exploit\w*|abus\w*|assault\w*|gang-rap\w*|molest\w*|"
+        r"pregnan\w*|traffick\w*|concubines?"
+    ),
+    "abduction": _family(
+        r"abduct\w*|kidnap\w*|seiz\w*|taken|took|captur\w*|captiv\w*|hostages?|missing|"
+        r"disappear\w*|snatch\w*|deport\w*|held|hold|holding|detain\w*|released|freed|"
+        r"rescued|escaped|whereabouts"
+    ),
+    "facility": _family(
+        r"schools?|classrooms?|universit\w*|colleges?|kindergartens?|madras+as?|education\w*|"
+        r"hospitals?|clinics?|medical|ambulances?|doctors?|nurses?|teachers?|students?|"
+        r"patients?|maternity|pa?ediatric|wards?|healthcare|medics?|paramedics?|surgeons?"
+    ),
+    "attack": _family(
+        r"attack\w*|struck|strikes?|bomb\w*|shell\w*|hit|raid\w*|storm\w*|loot\w*|burn\w*|"
+        r"torch\w*|destroy\w*|destruction|damag\w*|occup\w*|barracks|bases?|ransack\w*|"
+        r"target\w*|threat\w*|fired|shot|killed|abducted|kidnapped|arrested|detained|besieged|"
+        r"positions|demolish\w*|wreck\w*|razed|explosi\w*|airstrikes?|missiles?|rockets?"
+    ),
+    "aid": _family(
+        r"aid|humanitarian\w*|relief|convoys?|trucks?|lorr(?:y|ies)|supplies|deliver\w*|food|"
+        r"medicines?|fuel|water|vaccin\w*|assistance|ngos?|agencies|workers?|warehouses?"
+    ),
+    "block": _family(
+        r"block\w*|den(?:y|ied|ial|ies)|loot\w*|attack\w*|obstruct\w*|imped\w*|restrict\w*|"
+        r"prevent\w*|suspend\w*|halt\w*|stopped|closed|closure|barred|refus\w*|seiz\w*|"
+        r"hijack\w*|killed|abducted|ambush\w*|confiscat\w*|diverted|hard-to-reach"
+    ),
+    "siege": _family(r"sieges?|besieg\w*|encircl\w*|blockad\w*|starv\w*|famine|cordon\w*"),
 }
-_FACILITY = _words(
-    r"schools?|classrooms?|universit\w*|college|kindergartens?|madras+as?|education\w*|"
-    r"hospitals?|clinics?|health (?:cent(?:re|er)s?|facilit\w*|posts?|workers?|care)|"
-    r"medical|ambulances?|doctors?|nurses?|teachers?|students?|patients?|maternity|"
-    r"p(?:a)?ediatric|wards?|healthcare|medics?|paramedics?|surgeons?"
-)
-_ATTACK = _words(
-    r"attack\w*|struck|strikes?|bomb\w*|shell\w*|hit|raid\w*|storm\w*|loot\w*|burn\w*|"
-    r"torch\w*|destroy\w*|destruction|damag\w*|occup\w*|barracks|bases?|ransack\w*|"
-    r"target\w*|threat\w*|out of (?:service|operation)|set (?:on )?fire|fired|shot|killed|"
-    r"abducted|kidnapped|arrested|detained|besieged|military use|positions|demolish\w*|"
-    r"wreck\w*|razed|explosi\w*|airstrikes?|air strikes?|missiles?|rockets?"
-)
-_AID = _words(
-    r"aid|humanitarian\w*|relief|convoys?|trucks?|lorr(?:y|ies)|supplies|deliver\w*|food|"
-    r"medicines?|fuel|water|vaccin\w*|assistance|ngos?|agencies|workers?|warehouses?"
-)
-_BLOCK = _words(
-    r"block\w*|den(?:y|ied|ial|ies)|loot\w*|attack\w*|obstruct\w*|imped\w*|restrict\w*|"
-    r"prevent\w*|suspend\w*|halt\w*|cut off|turned back|stopped|closed|closure|barred|"
-    r"refus\w*|seiz\w*|hijack\w*|killed|abducted|ambush\w*|confiscat\w*|diverted|"
-    r"unable to reach|could not reach|no (?:aid|food|fuel)|hard-to-reach|difficult to reach"
-)
-_SIEGE = _words(
-    r"sieges?|besieg\w*|encircl\w*|blockad\w*|starv\w*|famine|encircled|cordon\w*"
-)
-ACT_PATTERNS = {label: _words(p) for label, p in _ACTS.items()}
+CUE_PHRASES: dict[str, tuple[str, ...]] = {
+    "conflict": ("air strike", "air strikes", "armed conflict"),
+    "normative": ("calls on", "call on", "calls upon", "call upon", "to ensure", "to prevent"),
+    "killing_maiming": ("burned alive", "lost both", "lost his", "lost her", "lost their"),
+    "recruitment_use": (
+        "training camp", "training camps", "took up", "front line", "bear arms", "bearing arms",
+        "carry weapons", "used as", "use of",
+    ),
+    "abduction": ("carried off", "forcibly removed", "forcibly taken", "forcibly transferred"),
+    "facility": (
+        "health centre", "health centres", "health center", "health centers", "health facility",
+        "health facilities", "health post", "health posts", "health worker", "health workers",
+        "health care",
+    ),
+    "attack": ("set fire", "on fire", "military use", "air strike", "air strikes"),
+    "block": ("cut off", "turned back", "to reach", "no aid", "no food", "no fuel"),
+}
+FAMILY_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(CUE_FAMILIES)}
+CUE_KINDS = ("act", "act_child", "act_child_conflict", "act_normative")
 CUE_FEATURE_NAMES: tuple[str, ...] = (
     "child",
     "conflict_passage",
     "normative",
-    *(
-        f"{label}:{kind}"
-        for label in LABELS
-        for kind in ("act", "act_child", "act_child_conflict", "act_normative")
-    ),
+    *(f"{label}:{kind}" for label in LABELS for kind in CUE_KINDS),
 )
 
 
-def _act(label: str, s: str) -> bool:
-    if label == "attacks_schools_hospitals":
-        return bool(_FACILITY.search(s) and _ATTACK.search(s))
-    if label == "denial_humanitarian_access":
-        return bool(_SIEGE.search(s) or (_AID.search(s) and _BLOCK.search(s)))
-    return bool(ACT_PATTERNS[label].search(s))
+def cue_matrix(masks: np.ndarray, owner: np.ndarray, n_passages: int) -> np.ndarray:
+    """Binary features ``(n_sentences, len(CUE_FEATURE_NAMES))`` from sentence cue masks.
 
+    ``owner[i]`` is the passage of sentence ``i``; a passage names an armed conflict when any of
+    its sentences does."""
 
-def cue_features(sentence: str, conflict_in_passage: bool) -> list[float]:
-    """Binary cue features of one normalised sentence, in ``CUE_FEATURE_NAMES`` order."""
-    child = bool(CHILD.search(sentence))
-    normative = bool(NORMATIVE.search(sentence))
-    row = [float(child), float(conflict_in_passage), float(normative)]
+    def has(name: str) -> np.ndarray:
+        return (masks & FAMILY_BITS[name]) != 0
+
+    child, normative = has("child"), has("normative")
+    in_conflict = np.zeros(n_passages, dtype=bool)
+    np.logical_or.at(in_conflict, owner, has("conflict"))
+    conflict = in_conflict[owner]
+    acts = {
+        "killing_maiming": has("killing_maiming"),
+        "recruitment_use": has("recruitment_use"),
+        "sexual_violence": has("sexual_violence"),
+        "attacks_schools_hospitals": has("facility") & has("attack"),
+        "abduction": has("abduction"),
+        "denial_humanitarian_access": has("siege") | (has("aid") & has("block")),
+    }
+    columns = [child, conflict, normative]
     for label in LABELS:
-        act = _act(label, sentence)
-        row += [
-            float(act),
-            float(act and child),
-            float(act and child and conflict_in_passage),
-            float(act and normative),
-        ]
-    return row
+        act = acts[label]
+        columns += [act, act & child, act & child & conflict, act & normative]
+    return np.column_stack(columns).astype(np.float32)

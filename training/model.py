@@ -25,22 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, precision_recall_curve
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from training.features import (
-    CONFLICT,
-    CUE_FEATURE_NAMES,
-    CUE_GROUPS,
-    TOKEN_PATTERN,
-    cue_features,
-    normalise,
-)
+from training.features import CUE_GROUPS, cue_matrix
 from training.schemas import LABELS
 from training.segment import segment
+from training.vectorize import SentenceFeaturizer, normalise_many
 
 N_STACK_FEATURES = 8
 
@@ -69,37 +62,27 @@ def _cue_columns(vec) -> dict[str, np.ndarray]:
     }
 
 
-def _normalised_sentences(texts, spans) -> tuple[list[str], list[bool]]:
-    """Every sentence normalised, and for each whether its passage names an armed conflict."""
-    flat, conflict = [], []
-    for text, doc in zip(texts, spans, strict=True):
-        sentences = [normalise(text[s:e]) for s, e in doc]
-        in_conflict = any(CONFLICT.search(s) for s in sentences)
-        flat += sentences
-        conflict += [in_conflict] * len(sentences)
-    return flat, conflict
+def _sentences(texts, spans) -> tuple[list[str], np.ndarray]:
+    """Every sentence normalised, and the index of its passage."""
+    flat = normalise_many([t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc])
+    owner = np.repeat(np.arange(len(texts)), [len(doc) for doc in spans])
+    return flat, owner
 
 
-def _sentence_matrix(vec, sentences, conflict, cue_weight, fit=False):
-    """TF-IDF of normalised sentences, beside their weighted cue features."""
-    X = vec.fit_transform(sentences) if fit else vec.transform(sentences)
+def _sentence_matrix(featurizer, sentences, owner, n_passages, cue_weight):
+    """TF-IDF rows of normalised sentences, beside their weighted cue conjunctions."""
+    X, masks = featurizer.transform_with_cues(sentences)
     if cue_weight == 0:
-        return sp.csr_matrix(X)
-    cues = np.array(
-        [cue_features(s, c) for s, c in zip(sentences, conflict, strict=True)], dtype=np.float32
-    ).reshape(len(sentences), -1)
-    return sp.csr_matrix(sp.hstack([X, sp.csr_matrix(cues * cue_weight)]))
+        return X
+    cues = cue_matrix(masks, owner, n_passages) * cue_weight
+    return sp.csr_matrix(sp.hstack([X, sp.csr_matrix(cues)]))
 
 
-def _vectorise(vec, texts, spans, cue_weight):
+def _vectorise(featurizer, texts, spans, cue_weight):
     """Sentence rows, passage rows (L2-normalised sums of their sentences) and counts."""
-    flat, conflict = _normalised_sentences(texts, spans)
-    Xs = _sentence_matrix(vec, flat, conflict, cue_weight) if flat else None
-    if Xs is None:
-        width = len(vec.vocabulary_) + (len(CUE_FEATURE_NAMES) if cue_weight else 0)
-        Xs = sp.csr_matrix((0, width), dtype=np.float32)
+    flat, owner = _sentences(texts, spans)
+    Xs = _sentence_matrix(featurizer, flat, owner, len(texts), cue_weight)
     counts = np.array([len(doc) for doc in spans], dtype=int)
-    owner = np.repeat(np.arange(len(texts)), counts)
     agg = sp.csr_matrix(
         (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
         shape=(len(texts), len(owner)),
@@ -108,6 +91,25 @@ def _vectorise(vec, texts, spans, cue_weight):
     norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1))).ravel()
     Xd = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xd
     return Xs, sp.csr_matrix(Xd), counts
+
+
+def _top_two_and_mean(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per passage and label: highest, second highest (0 with one sentence) and mean sentence
+    score, ``(n_passages, n_labels, 3)``; all 0 for a passage without sentences."""
+    out = np.zeros((len(counts), S.shape[1], 3))
+    has = counts > 0
+    if not has.any():
+        return out
+    starts = (np.cumsum(counts) - counts)[has]
+    n = counts[has][:, None]
+    owner = np.repeat(np.arange(len(starts)), counts[has])
+    top = np.maximum.reduceat(S, starts)
+    is_top = top[owner] == S
+    rest = np.maximum.reduceat(np.where(is_top, -np.inf, S), starts)
+    second = np.where(np.add.reduceat(is_top, starts) >= 2, top, rest)
+    second = np.where(n > 1, second, 0.0)
+    out[has] = np.stack([top, second, np.add.reduceat(S, starts) / n], axis=-1)
+    return out
 
 
 class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
@@ -130,6 +132,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence_ratio: float = 0.5,
         max_evidence: int = 5,
         cue_weight: float = 0.5,
+        threshold_tolerance: float = 0.01,
+        cv_repeats: int = 3,
         random_state: int = 0,
     ):
         self.C = C
@@ -141,6 +145,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.evidence_ratio = evidence_ratio
         self.max_evidence = max_evidence
         self.cue_weight = cue_weight
+        self.threshold_tolerance = threshold_tolerance
+        self.cv_repeats = cv_repeats
         self.random_state = random_state
 
     # ---- fitting -------------------------------------------------------------------
@@ -152,46 +158,65 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence = list(evidence) if evidence is not None else [None] * len(texts)
         spans = [segment(t) for t in texts]
         sent_doc, sent_y = self._sentence_labels(spans, Y, evidence)
-        sent_texts, sent_conflict = _normalised_sentences(texts, spans)
-        sent_conflict = np.array(sent_conflict)
+        sent_texts, sent_owner = _sentences(texts, spans)
 
         rng = np.random.RandomState(self.random_state)
-        folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-        oof = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
-        for train_docs, test_docs in folds.split(texts):
-            in_train = np.isin(sent_doc, train_docs)
-            vec, W, b = self._fit_sentence_model(
-                [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
-                sent_conflict[in_train],
-                sent_y[in_train],
-            )
-            Wd, bd = self._fit_doc_model(
-                vec, [texts[i] for i in train_docs], [spans[i] for i in train_docs], Y[train_docs]
-            )
-            fold_texts = [texts[i] for i in test_docs]
-            fold_spans = [spans[i] for i in test_docs]
-            oof[test_docs] = self._stack_features(
-                (vec, W, b, Wd, bd), fold_texts, fold_spans, _cue_columns(vec)
-            )[0]
+        repeats = []  # (folds, out-of-fold stacker inputs) per repetition of the CV
+        for _ in range(self.cv_repeats):
+            folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
+            oof = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
+            for train_docs, test_docs in folds.split(texts):
+                in_train = np.isin(sent_doc, train_docs)
+                vec, W, b = self._fit_sentence_model(
+                    [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
+                    sent_owner[in_train],
+                    len(texts),
+                    sent_y[in_train],
+                )
+                Wd, bd = self._fit_doc_model(
+                    vec,
+                    [texts[i] for i in train_docs],
+                    [spans[i] for i in train_docs],
+                    Y[train_docs],
+                )
+                fold_texts = [texts[i] for i in test_docs]
+                fold_spans = [spans[i] for i in test_docs]
+                oof[test_docs] = self._stack_features(
+                    (vec, W, b, Wd, bd), fold_texts, fold_spans, _cue_columns(vec)
+                )[0]
+            repeats.append((folds, oof))
 
-        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
-            sent_texts, sent_conflict, sent_y
+        self.featurizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
+            sent_texts, sent_owner, len(texts), sent_y
         )
-        self.doc_coef_, self.doc_intercept_ = self._fit_doc_model(self.vectorizer_, texts, spans, Y)
-        self.cue_columns_ = _cue_columns(self.vectorizer_)
-        self.stackers_ = []
-        oof_proba = np.zeros(Y.shape, dtype=float)
-        for k in range(len(LABELS)):
-            stacker = LogisticRegression(C=self.stack_C, max_iter=1000)
-            oof_proba[:, k] = self._cross_val_stacker(oof[:, k, :], Y[:, k], folds)
-            self.stackers_.append(stacker.fit(oof[:, k, :], Y[:, k]))
+        self.doc_coef_, self.doc_intercept_ = self._fit_doc_model(self.featurizer_, texts, spans, Y)
+        self.cue_columns_ = _cue_columns(self.featurizer_)
+        # Stackers learn from every repetition's out-of-fold inputs; thresholds and the Brier
+        # score come from out-of-fold stacker probabilities pooled over the repetitions.
+        Y_pool = np.concatenate([Y] * len(repeats))
+        oof_pool = np.concatenate([oof for _, oof in repeats])
+        oof_proba = np.concatenate(
+            [
+                np.column_stack(
+                    [
+                        self._cross_val_stacker(oof[:, k, :], Y[:, k], folds)
+                        for k in range(len(LABELS))
+                    ]
+                )
+                for folds, oof in repeats
+            ]
+        )
+        self.stackers_ = [
+            LogisticRegression(C=self.stack_C, max_iter=1000).fit(oof_pool[:, k, :], Y_pool[:, k])
+            for k in range(len(LABELS))
+        ]
         self.thresholds_ = np.array(
-            [self._best_threshold(Y[:, k], oof_proba[:, k]) for k in range(len(LABELS))]
+            [self._best_threshold(Y_pool[:, k], oof_proba[:, k]) for k in range(len(LABELS))]
         )
         self.cv_report_ = {
             label: {
                 "threshold": float(self.thresholds_[k]),
-                "brier": float(brier_score_loss(Y[:, k], oof_proba[:, k])),
+                "brier": float(brier_score_loss(Y_pool[:, k], oof_proba[:, k])),
                 "positives": int(Y[:, k].sum()),
             }
             for k, label in enumerate(LABELS)
@@ -220,19 +245,13 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                 rows.append(row)
         return np.array(sent_doc), np.array(rows)
 
-    def _fit_sentence_model(self, sentences, conflict, Ys):
-        """``sentences`` are already normalised (features.normalise)."""
-        vec = TfidfVectorizer(
-            lowercase=False,
-            token_pattern=TOKEN_PATTERN,
-            ngram_range=self.ngram_range,
-            min_df=self.min_df,
-            max_features=self.max_features,
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
-        Xs = _sentence_matrix(vec, sentences, conflict, self.cue_weight, fit=True)
-        return (vec, *self._fit_linear(Xs, Ys))
+    def _fit_sentence_model(self, sentences, owner, n_passages, Ys):
+        """``sentences`` are normalised (``features.normalise``); ``owner`` their passages."""
+        featurizer = SentenceFeaturizer(
+            ngram_range=self.ngram_range, min_df=self.min_df, max_features=self.max_features
+        ).fit(sentences)
+        Xs = _sentence_matrix(featurizer, sentences, owner, n_passages, self.cue_weight)
+        return (featurizer, *self._fit_linear(Xs, Ys))
 
     def _fit_doc_model(self, vec, texts, spans, Y):
         _, Xd, _ = _vectorise(vec, texts, spans, self.cue_weight)
@@ -261,14 +280,16 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             out[te] = m.predict_proba(F[te])[:, 1]
         return out
 
-    @staticmethod
-    def _best_threshold(yk, pk) -> float:
+    def _best_threshold(self, yk, pk) -> float:
+        """The highest threshold whose out-of-fold F1 is within ``threshold_tolerance`` of the
+        best: where the F1 curve is flat, prefer precision (real reporting brings more
+        look-alikes than the training data)."""
         if yk.sum() == 0:
             return 0.5
         precision, recall, thr = precision_recall_curve(yk, pk)
         f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
-        best = int(np.argmax(f1))
-        return float(np.clip(thr[best], 0.05, 0.95))
+        good = np.flatnonzero(f1 >= f1.max() - self.threshold_tolerance)
+        return float(np.clip(thr[good].max(), 0.05, 0.95))
 
     # ---- scoring -------------------------------------------------------------------
     def _stack_features(self, weights, texts, spans, cue_columns):
@@ -278,21 +299,19 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         sent_scores = _sigmoid(Xs @ W + b)
         offsets = np.concatenate([[0], np.cumsum(counts)])
         doc_scores = _sigmoid(Xd @ Wd + bd)
-        cues = {
-            name: (np.asarray((Xd[:, cols] > 0).sum(axis=1)).ravel() > 0).astype(float)
-            for name, cols in cue_columns.items()
-        }
+        present = sp.csr_matrix(
+            (
+                np.ones(sum(len(c) for c in cue_columns.values())),
+                np.concatenate(list(cue_columns.values())),
+                np.cumsum([0, *(len(c) for c in cue_columns.values())]),
+            ),
+            shape=(len(cue_columns), Xd.shape[1]),
+        )
+        hits = np.asarray((Xd > 0).astype(np.float32) @ present.T.toarray()) > 0
+        cues = {name: hits[:, j].astype(float) for j, name in enumerate(cue_columns)}
         F = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
-        per_doc = []
-        for i in range(len(texts)):
-            S = sent_scores[offsets[i] : offsets[i + 1]]
-            per_doc.append(S)
-            if len(S) == 0:
-                continue
-            top = np.sort(S, axis=0)[::-1]
-            F[i, :, 0] = top[0]
-            F[i, :, 1] = top[1] if len(S) > 1 else 0.0
-            F[i, :, 2] = S.mean(axis=0)
+        F[:, :, :3] = _top_two_and_mean(sent_scores, counts)
+        per_doc = [sent_scores[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
         F[:, :, 3] = doc_scores
         F[:, :, 4] = cues["child"][:, None]
         F[:, :, 5] = cues["adult"][:, None] * (1 - cues["child"][:, None])
@@ -306,16 +325,17 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         texts = list(X)
         spans = [segment(t) for t in texts]
         weights = (
-            self.vectorizer_,
+            self.featurizer_,
             self.coef_,
             self.intercept_,
             self.doc_coef_,
             self.doc_intercept_,
         )
         F, per_doc = self._stack_features(weights, texts, spans, self.cue_columns_)
-        proba = np.column_stack(
-            [self.stackers_[k].predict_proba(F[:, k, :])[:, 1] for k in range(len(LABELS))]
-        )
+        # The stackers' own predict_proba, computed for all labels at once.
+        coef = np.stack([s.coef_[0] for s in self.stackers_])  # (labels, features)
+        intercept = np.array([s.intercept_[0] for s in self.stackers_])
+        proba = _sigmoid(np.einsum("nkf,kf->nk", F, coef) + intercept)
         empty = np.array([len(s) == 0 for s in spans])
         proba[empty] = 0.0
         return proba, [SentenceScores(s, S) for s, S in zip(spans, per_doc, strict=True)]

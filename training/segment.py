@@ -18,42 +18,59 @@ _ABBREVIATIONS = frozenset(
 # End of sentence: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
 # A full stop glued to the next sentence ("killed.The"): lowercase word, stop, capitalised word.
-_GLUED = re.compile(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])")
+_GLUED = re.compile(r"[.!?](?=[A-Z][a-z])")  # cut after it when two lowercase letters precede
 _LINE_BREAK = re.compile(r"\n\s*")
 _BULLET = re.compile(r"(?:[-*•▪◦·–—]|\d{1,2}[.)])\s+")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+_WORD_BEFORE = re.compile(r"[\w.]+$")
+_ALNUM = re.compile(r"[^\W_]")
+_INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")
 MAX_SEGMENT_CHARS = 600
 _CLAUSE = re.compile(r"[;:]\s+|,\s+(?=(?:and|but|while|whereas|after|before|as)\s)")
 
 
 def _is_abbreviation(text: str, stop: int) -> bool:
     """True when the full stop at ``stop`` closes an abbreviation or an initial."""
-    m = _WORD_BEFORE.search(text, 0, stop)
+    word = text[max(0, stop - 8) : stop].rsplit(None, 1)[-1] if stop else ""
+    if len(word) == 8 or not word:  # longer than any abbreviation, or nothing before the stop
+        return "." in word and _is_dotted(text, stop)
+    m = _WORD_BEFORE.search(word)
     if not m:
         return False
-    word = m.group(1).lower().rstrip(".")
-    if word in _ABBREVIATIONS:
-        return True
-    # single capital initials and dotted acronyms: "J.", "U.N", "D.R"
-    return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))
+    word = m.group().lower().rstrip(".")
+    return word in _ABBREVIATIONS or bool(_INITIALS.fullmatch(word))
+
+
+def _is_dotted(text: str, stop: int) -> bool:
+    """A long dotted acronym before ``stop`` ("U.N.D.P")."""
+    m = _WORD_BEFORE.search(text, max(0, stop - 24), stop)
+    return bool(m and _INITIALS.fullmatch(m.group().lower().rstrip(".")))
 
 
 def _cuts(text: str) -> list[int]:
-    cuts = set()
-    for m in _BOUNDARY.finditer(text):
-        if text[m.start()] == "." and _is_abbreviation(text, m.start()):
-            continue
-        cuts.add(m.end())
-    cuts.update(m.start() for m in _GLUED.finditer(text))
-    cuts.update(m.start() for m in _LINE_BREAK.finditer(text))
-    return sorted(cuts)
+    cuts = [
+        m.end()
+        for m in _BOUNDARY.finditer(text)
+        if text[m.start()] != "."
+        # a word of seven letters or more is no abbreviation: skip the slower check
+        or (m.start() >= 7 and text[m.start() - 7 : m.start()].isalpha())
+        or not _is_abbreviation(text, m.start())
+    ]
+    cuts += [
+        m.end()
+        for m in _GLUED.finditer(text)
+        if m.start() >= 2 and text[m.start() - 2 : m.start()].isalpha()
+        and text[m.start() - 2 : m.start()].islower()
+    ]
+    if "\n" in text:
+        cuts += [m.start() for m in _LINE_BREAK.finditer(text)]
+    return sorted(set(cuts))
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
+    piece = text[start:end]
+    stripped = piece.lstrip()
+    start += len(piece) - len(stripped)
+    end = start + len(stripped.rstrip())
     m = _BULLET.match(text, start, end)
     if m and m.end() < end:
         start = m.end()
@@ -81,12 +98,23 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def segment(text: str) -> list[tuple[int, int]]:
     """Sentence spans ``(start, end)`` covering the non-blank parts of ``text``, in order."""
     spans: list[tuple[int, int]] = []
-    bounds = [0, *_cuts(text), len(text)]
-    for a, b in zip(bounds, bounds[1:], strict=False):
-        s, e = _trim(text, a, b)
-        if s < e and any(ch.isalnum() for ch in text[s:e]):
-            for ps, pe in _split_long(text, s, e):
-                ps, pe = _trim(text, ps, pe)
-                if ps < pe:
-                    spans.append((ps, pe))
+    start = 0
+    for cut in [*_cuts(text), len(text)]:
+        piece = text[start:cut]
+        stripped = piece.strip()
+        if stripped and (stripped[0].isalnum() or _ALNUM.search(stripped)):
+            s = start + len(piece) - len(piece.lstrip())
+            e = s + len(stripped)
+            if not stripped[0].isalpha():
+                bullet = _BULLET.match(text, s, e)
+                if bullet and bullet.end() < e:
+                    s = bullet.end()
+            if e - s <= MAX_SEGMENT_CHARS:
+                spans.append((s, e))
+            else:
+                for ps, pe in _split_long(text, s, e):
+                    ps, pe = _trim(text, ps, pe)
+                    if ps < pe:
+                        spans.append((ps, pe))
+        start = cut
     return spans
