@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 from sklearn.metrics import brier_score_loss, precision_recall_curve
 
+from training.baseline import KeywordMatcher
 from training.predict import Predictor
 from training.schemas import LABELS, Prediction, Record
 
@@ -23,6 +24,9 @@ class LabelMetrics(BaseModel):
     brier: float = Field(description="Brier score of the label's probabilities (lower is better).")
     evidence_hit_rate: float | None = Field(
         description="Among correctly predicted labels, share whose evidence overlaps a gold span."
+    )
+    keyword_f1: float = Field(
+        description="F1 of the keyword matcher (training.baseline) on the same passages."
     )
 
 
@@ -59,6 +63,13 @@ def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def _label_f1(predicted: np.ndarray, gold: np.ndarray) -> float:
+    tp = int((predicted & gold).sum())
+    p = tp / predicted.sum() if predicted.sum() else 0.0
+    r = tp / gold.sum() if gold.sum() else 0.0
+    return _f1(p, r)
+
+
 def _chars(spans: Sequence[tuple[int, int]]) -> set[int]:
     return {i for s, e in spans for i in range(s, e)}
 
@@ -74,6 +85,7 @@ def evaluate(
         [[any(lp.label == label for lp in p.labels) for label in LABELS] for p in preds], dtype=int
     )
     thresholds = predictor.model.thresholds_
+    keywords = KeywordMatcher().fit().predict([r.text for r in records])
 
     per_label: dict[str, LabelMetrics] = {}
     curves: dict[str, list[tuple[float, float]]] = {}
@@ -109,6 +121,7 @@ def evaluate(
             threshold=float(thresholds[k]),
             brier=float(brier_score_loss(Y[:, k], P[:, k])) if len(records) else 0.0,
             evidence_hit_rate=hits / tp if tp else None,
+            keyword_f1=_label_f1(keywords[:, k], Y[:, k]),
         )
     tp_sum = int((fired & Y).sum())
     micro_p = tp_sum / fired.sum() if fired.sum() else 0.0
@@ -156,13 +169,14 @@ def evaluate(
 def summary_table(report: EvaluationReport) -> str:
     """A plain-text table of the report's figures."""
     lines = [
-        f"{'label':30} {'P':>6} {'R':>6} {'F1':>6} {'supp':>5} {'thr':>5} {'brier':>6} {'ev.hit':>6}"
+        f"{'label':30} {'P':>6} {'R':>6} {'F1':>6} {'supp':>5} {'thr':>5} {'brier':>6} "
+        f"{'ev.hit':>6} {'kw.F1':>6}"
     ]
     for label, m in report.per_label.items():
         hit = f"{m.evidence_hit_rate:.2f}" if m.evidence_hit_rate is not None else "-"
         lines.append(
             f"{label:30} {m.precision:6.3f} {m.recall:6.3f} {m.f1:6.3f} {m.support:5d} "
-            f"{m.threshold:5.2f} {m.brier:6.3f} {hit:>6}"
+            f"{m.threshold:5.2f} {m.brier:6.3f} {hit:>6} {m.keyword_f1:6.3f}"
         )
 
     def fmt(x):

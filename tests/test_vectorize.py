@@ -1,0 +1,86 @@
+"""The fast sentence featuriser gives exactly scikit-learn's TF-IDF, and batch normalisation
+gives exactly per-sentence normalisation."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from training.features import TOKEN_PATTERN, normalise
+from training.vectorize import SentenceFeaturizer, normalise_many
+
+WORDS = [
+    "the",
+    "boys",
+    "aged",
+    "12",
+    "were",
+    "abducted",
+    "school",
+    "shelled",
+    "by",
+    "forces",
+    "children's",
+    "aid",
+    "convoy",
+    "blocked",
+    "U.N.",
+    "Gen.",
+    "Ahmed,",
+    "14,",
+    "said",
+    "—",
+    "“siege”",
+    "1,127",
+    "killed.",
+    "\n",
+    "été",
+    "air",
+    "strike",
+]
+sentences = st.lists(
+    st.lists(st.sampled_from(WORDS), min_size=0, max_size=25).map(" ".join),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences, sentences)
+def test_transform_equals_scikit_learn_tfidf(fit_on, transform):
+    fit_on, transform = normalise_many(fit_on), normalise_many(transform)
+    if not any(w for s in fit_on for w in s.split()):
+        return
+    ours = SentenceFeaturizer(min_df=1).fit(fit_on)
+    reference = TfidfVectorizer(
+        lowercase=False, token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), sublinear_tf=True
+    ).fit(fit_on)
+    X, masks = ours.transform_with_cues(transform)
+    assert X.shape == (len(transform), len(reference.vocabulary_))
+    np.testing.assert_allclose(X.toarray(), reference.transform(transform).toarray(), atol=1e-6)
+    assert masks.shape == (len(transform),)
+
+
+@given(st.lists(st.text(max_size=80), max_size=20))
+def test_batch_normalisation_equals_one_by_one(texts):
+    assert normalise_many(texts) == [normalise(t.replace("\x00", " ")) for t in texts]
+
+
+def test_ages_become_tokens():
+    assert normalise("Two boys aged 9 and 11").split() == [
+        "two",
+        "boys",
+        "aged",
+        "ageminor",
+        "and",
+        "num",
+    ]
+    assert "ageadult" in normalise("a 19-year-old woman")
+    assert "ageminor" in normalise("Ahmed, 12, said")
+    assert "ageminor" in normalise("children under the age of 15")
+
+
+def test_cue_masks_mark_a_sentence_once_per_family():
+    featurizer = SentenceFeaturizer(min_df=1).fit(["fighters abducted two boys"])
+    _, masks = featurizer.transform_with_cues(["fighters abducted two boys", "the weather"])
+    assert masks[0] != 0 and masks[1] == 0
