@@ -89,3 +89,13 @@ def test_other_sklearn_version_is_refused(trained, tmp_path):
 def test_missing_active_model_says_how_to_train(tmp_path):
     with pytest.raises(RegistryError, match="gravewatch train"):
         load_predictor(models_dir=tmp_path)
+
+
+def test_incident_in_a_long_article_is_found_with_document_offsets(trained_predictor):
+    filler = "The ministry announced a new budget for road repairs and rural electrification. "
+    incident = "Gunmen stormed the school and abducted 30 girls aged 12 to 15."
+    article = filler * 40 + incident + " " + filler * 40
+    (pred,) = trained_predictor.predict([article])
+    abduction = next(label for label in pred.labels if label.label == "abduction")
+    assert abduction.evidence[0].text == incident
+    assert article[abduction.evidence[0].start : abduction.evidence[0].end] == incident

@@ -1,12 +1,37 @@
-"""Turn model scores into the prediction schema."""
+"""Turn model scores into the prediction schema.
+
+A document longer than ``max_passage_chars`` is scored as overlapping windows of a few
+sentences, the size of the passages the model was trained on; its score for a label is the
+highest of its windows', and its evidence offsets are relative to the whole document.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from training.model import GraveViolationClassifier
+import numpy as np
+
+from training.model import GraveViolationClassifier, SentenceScores
 from training.schemas import LABELS, Evidence, LabelPrediction, Prediction
+from training.segment import segment
+
+MAX_PASSAGE_CHARS = 1000
+WINDOW_SENTENCES = 3
+
+
+def passage_windows(
+    text: str, max_chars: int = MAX_PASSAGE_CHARS, sentences: int = WINDOW_SENTENCES
+) -> list[tuple[int, int]]:
+    """The whole text when it is at most ``max_chars`` long; otherwise overlapping windows of
+    ``sentences`` consecutive sentences (stride one), so that an incident told in one sentence
+    of a long article is not diluted by the article's other sentences."""
+    spans = segment(text) if len(text) > max_chars else []
+    if len(spans) <= sentences:
+        return [(0, len(text))]
+    return [
+        (spans[i][0], spans[i + sentences - 1][1]) for i in range(len(spans) - sentences + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -15,41 +40,60 @@ class Predictor:
 
     model: GraveViolationClassifier
     version: str
+    max_passage_chars: int = MAX_PASSAGE_CHARS
 
     def predict(
         self, texts: Sequence[str], ids: Sequence[str | None] | None = None
     ) -> list[Prediction]:
-        """Predictions for a batch of passages, in input order."""
+        """Predictions for a batch of documents, in input order."""
         ids = list(ids) if ids is not None else [None] * len(texts)
-        proba, sentences = self.model.score_sentences(texts)
+        windows = [passage_windows(t, self.max_passage_chars) for t in texts]
+        passages = [t[s:e] for t, ws in zip(texts, windows, strict=True) for s, e in ws]
+        proba, sentences = self.model.score_sentences(passages)
+        out, i = [], 0
+        for text, doc_id, ws in zip(texts, ids, windows, strict=True):
+            n = len(ws)
+            if n == 1:
+                p, sent = proba[i], sentences[i]
+            else:
+                p = proba[i : i + n].max(axis=0)
+                best: dict[tuple[int, int], np.ndarray] = {}  # a sentence's best scores
+                for j in range(n):
+                    for (s, e), row in zip(
+                        sentences[i + j].spans, sentences[i + j].scores, strict=True
+                    ):
+                        key = (ws[j][0] + s, ws[j][0] + e)
+                        best[key] = np.maximum(best[key], row) if key in best else row
+                sent = SentenceScores(spans=list(best), scores=np.array(list(best.values())))
+            out.append(self._prediction(text, doc_id, p, sent))
+            i += n
+        return out
+
+    def _prediction(
+        self, text: str, doc_id: str | None, p: np.ndarray, sent: SentenceScores
+    ) -> Prediction:
         thresholds = self.model.thresholds_
-        out = []
-        for text, doc_id, p, sent in zip(texts, ids, proba, sentences, strict=True):
-            fired = [k for k in range(len(LABELS)) if p[k] >= thresholds[k]]
-            fired.sort(key=lambda k: -p[k])
-            labels = []
-            for k in fired:
-                spans = self.model.evidence_for(sent, k)
-                if not spans:
-                    continue
-                labels.append(
-                    LabelPrediction.model_construct(
-                        label=LABELS[k],
-                        score=round(float(p[k]), 4),
-                        evidence=[
-                            Evidence.model_construct(
-                                start=s, end=e, text=text[s:e], score=round(sc, 4)
-                            )
-                            for s, e, sc in spans
-                        ],
-                    )
-                )
-            out.append(
-                Prediction.model_construct(
-                    id=doc_id,
-                    model=self.version,
-                    labels=labels,
-                    scores={label: round(float(p[k]), 4) for k, label in enumerate(LABELS)},
+        fired = sorted(
+            (k for k in range(len(LABELS)) if p[k] >= thresholds[k]), key=lambda k: -p[k]
+        )
+        labels = []
+        for k in fired:
+            spans = self.model.evidence_for(sent, k)
+            if not spans:
+                continue
+            labels.append(
+                LabelPrediction.model_construct(
+                    label=LABELS[k],
+                    score=round(float(p[k]), 4),
+                    evidence=[
+                        Evidence.model_construct(start=s, end=e, text=text[s:e], score=round(sc, 4))
+                        for s, e, sc in spans
+                    ],
                 )
             )
-        return out
+        return Prediction.model_construct(
+            id=doc_id,
+            model=self.version,
+            labels=labels,
+            scores={label: round(float(p[k]), 4) for k, label in enumerate(LABELS)},
+        )
