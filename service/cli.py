@@ -198,28 +198,88 @@ def openapi() -> None:
 
 @app.command()
 def score(
-    source: Annotated[
-        Path, typer.Argument(help="JSONL with id and text per line, or - for stdin.")
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSONL, CSV, RSS/Atom, HTML or .txt files, directories (recursive), http(s) "
+            "URLs of feeds or pages, or - for standard input."
+        ),
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output JSONL path.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="jsonl (prediction schema + metadata) or csv.")
+    ] = "jsonl",
+    input_format: Annotated[
+        str,
+        typer.Option(help="auto (by extension or content), jsonl, csv, feed, html or text."),
+    ] = "auto",
+    text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
+    id_column: Annotated[str, typer.Option(help="CSV column holding the id.")] = "id",
+    workers: Annotated[int, typer.Option(min=1, help="Processes scoring in parallel.")] = 1,
+    engine: Annotated[str, typer.Option(help="local, or dask (needs the [dask] extra).")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT (default: local cluster).")
+    ] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Documents per batch.")] = None,
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
 ) -> None:
-    """Score JSONL records; one prediction per line, in input order.
+    """Score documents into OUTPUT: one prediction per document, in input order, with
+    duplicates marked (duplicate_of). Rerunning the same command after a crash resumes the job:
+    OUTPUT ends up with every document exactly once. Unreadable records go to
+    OUTPUT.errors.jsonl with their source, line and reason.
 
-    Bad lines are reported on stderr with their line number and skipped. Exit status: 0 all
-    scored, 3 some lines rejected, 1 a fatal error.
+    Exit status: 0 every record scored; 3 some records rejected (see OUTPUT.errors.jsonl);
+    1 a fatal error (no model, missing source, output of another job); 2 bad arguments.
     """
-    from service.batch import score_jsonl
+    from service.batch.fetch import Fetcher
+    from service.batch.job import JobOptions, run_job
+    from service.batch.journal import JournalError
+    from service.batch.sources import SourceError, SourceOptions
 
+    if output_format not in ("jsonl", "csv"):
+        fail(f"--format must be jsonl or csv, not {output_format!r}", 2)
+    if input_format not in ("auto", "jsonl", "csv", "feed", "html", "text"):
+        fail(
+            f"--input-format must be auto, jsonl, csv, feed, html or text, not {input_format!r}", 2
+        )
+    if engine not in ("local", "dask"):
+        fail(f"--engine must be local or dask, not {engine!r}", 2)
+    if scheduler and engine != "dask":
+        fail("--scheduler needs --engine dask", 2)
+    settings = get_settings()
+    options = JobOptions(
+        sources=sources,
+        output=output,
+        format=output_format,
+        source_options=SourceOptions(
+            input_format=input_format,
+            text_column=text_column,
+            id_column=id_column,
+            max_document_chars=settings.max_document_chars,
+        ),
+        batch_size=batch_size or settings.score_batch_size,
+        engine=engine,
+        workers=workers,
+        scheduler=scheduler,
+        model=model,
+        progress=sys.stderr.isatty(),
+    )
+    fetcher = Fetcher(
+        cache_dir=output.with_name(output.name + ".sources"),
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.fetch_max_bytes,
+        attempts=settings.fetch_attempts,
+    )
     try:
-        predictor, _ = load_predictor(model, get_settings().models_dir)
-    except RegistryError as e:
+        summary = run_job(options, settings.models_dir, fetcher)
+    except (RegistryError, JournalError, SourceError) as e:
         fail(str(e))
-    if str(source) != "-" and not source.is_file():
-        fail(f"{source}: no such file")
-    stats = score_jsonl(predictor, source, output, get_settings().score_batch_size)
-    for problem in stats.rejected:
-        typer.echo(f"{source}:{problem}", err=True)
-    typer.echo(f"scored {stats.scored} passage(s), rejected {len(stats.rejected)}", err=True)
-    if stats.rejected:
+    except ImportError as e:
+        fail(f"{e}; the dask engine needs: pip install 'gravewatch[dask]'")
+    for r in summary.first_rejected:
+        where = f"{r.source}:{r.line}" if r.line is not None else r.source
+        typer.echo(f"{where}: {r.reason}", err=True)
+    typer.echo(summary.text(), err=True)
+    if summary.rejected:
+        typer.echo(f"rejected records: {output}.errors.jsonl", err=True)
         raise typer.Exit(3)

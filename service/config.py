@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=100_000, ge=1, description="Longest passage accepted.")
     score_batch_size: int = Field(default=256, ge=1, description="Passages scored per batch.")
 
+    max_document_chars: int = Field(
+        default=2_000_000, ge=1, description="Longest document `gravewatch score` accepts."
+    )
+    fetch_timeout: float = Field(default=20.0, gt=0, description="Seconds per HTTP fetch.")
+    fetch_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest HTTP response fetched."
+    )
+    fetch_attempts: int = Field(default=3, ge=1, description="Tries per URL (backoff doubles).")
+
     host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `gravewatch serve` binds to.")
     workers: int = Field(default=1, ge=1, description="API worker processes.")

@@ -1,0 +1,160 @@
+"""Where batches are scored: in this process, in a pool of processes, or on a Dask cluster.
+
+Every engine returns results in input order and keeps only a few batches in flight, so memory
+stays bounded whatever the input size. Each worker process holds one copy of the model: pool
+workers load it from the registry when they start; Dask workers receive it once, scattered to
+every worker, and tasks refer to it rather than carry it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.batch.dedup import content_hash, signature
+from service.batch.documents import Document
+from training.predict import Predictor, passage_windows
+from training.registry import load_predictor
+
+
+@dataclass(slots=True)
+class Scored:
+    """A scored document as the job's writer needs it."""
+
+    ordinal: int
+    record: dict
+    labels: list[str]
+    content_hash: str
+    signature: bytes
+
+
+def score_batch(predictor: Predictor, docs: list[Document]) -> list[Scored]:
+    predictions = predictor.predict([d.text for d in docs], [d.id for d in docs])
+    out = []
+    for doc, pred in zip(docs, predictions, strict=True):
+        digest = content_hash(doc.text)
+        record = pred.model_dump()
+        record.update(
+            source=doc.source,
+            url=doc.url,
+            title=doc.title,
+            published=doc.published,
+            content_hash=digest,
+            passages=len(passage_windows(doc.text, predictor.max_passage_chars)),
+            duplicate_of=None,
+        )
+        out.append(
+            Scored(
+                ordinal=doc.ordinal,
+                record=record,
+                labels=[label.label for label in pred.labels],
+                content_hash=digest,
+                signature=signature(doc.text),
+            )
+        )
+    return out
+
+
+class Engine:
+    """Scores batches in order. ``workers`` is how many batches may run at once."""
+
+    workers: int = 1
+
+    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class InProcessEngine(Engine):
+    def __init__(self, predictor: Predictor) -> None:
+        self.predictor = predictor
+
+    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+        for batch in batches:
+            yield score_batch(self.predictor, batch)
+
+
+_worker_predictor: Predictor | None = None
+
+
+def _load_in_worker(version: str, models_dir: str) -> None:
+    global _worker_predictor
+    _worker_predictor, _ = load_predictor(version, Path(models_dir))
+
+
+def _score_in_worker(batch: list[Document]) -> list[Scored]:
+    return score_batch(_worker_predictor, batch)
+
+
+def _bounded_in_order(submit, batches: Iterable, in_flight: int) -> Iterator:
+    pending: deque = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= in_flight:
+            yield pending.popleft()
+    yield from pending
+
+
+class ProcessPoolEngine(Engine):
+    """``workers`` processes on this machine, each loading the model once at start."""
+
+    def __init__(self, version: str, models_dir: Path, workers: int) -> None:
+        self.workers = workers
+        context = multiprocessing.get_context("spawn")
+        self.pool = context.Pool(
+            workers, initializer=_load_in_worker, initargs=(version, str(models_dir))
+        )
+
+    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+        for result in _bounded_in_order(
+            lambda b: self.pool.apply_async(_score_in_worker, (b,)), batches, 2 * self.workers
+        ):
+            yield result.get()
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+
+
+def _score_with(predictor: Predictor, batch: list[Document]) -> list[Scored]:
+    return score_batch(predictor, batch)
+
+
+class DaskEngine(Engine):
+    """An existing Dask cluster (``scheduler``), or a local one with ``workers`` processes."""
+
+    def __init__(self, predictor: Predictor, scheduler: str | None, workers: int) -> None:
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler:
+            self.client = Client(scheduler, timeout="30s")
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            self.client = Client(self.cluster)
+        self.workers = max(1, len(self.client.scheduler_info()["workers"]))
+        self.model = self.client.scatter(predictor, broadcast=True)
+
+    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+        for future in _bounded_in_order(
+            lambda b: self.client.submit(_score_with, self.model, b, pure=False),
+            batches,
+            2 * self.workers,
+        ):
+            yield future.result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
