@@ -256,7 +256,9 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[Record]:
     import feedparser
 
     feed = feedparser.parse(stream.read())
-    if not feed.entries:
+    if not feed.entries or (
+        feed.bozo and not any(e.get("content") or e.get("summary") for e in feed.entries)
+    ):
         reason = getattr(feed, "bozo_exception", None) or "no entries"
         yield _reject(source, None, f"the feed could not be parsed: {reason}")
         return

@@ -1,0 +1,98 @@
+"""URL sources: timeouts, a size limit, retries with backoff; a local server on 127.0.0.1."""
+
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from service.batch.documents import Document, Rejected
+from service.batch.fetch import Fetcher
+from service.batch.sources import SourceOptions, read_sources
+from tests.test_batch_sources import PAGE, RSS
+
+
+class Handler(BaseHTTPRequestHandler):
+    flaky_calls = 0
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/feed":
+            self._send(200, RSS.encode(), "application/rss+xml")
+        elif self.path == "/page":
+            self._send(200, PAGE.encode(), "text/html; charset=utf-8")
+        elif self.path == "/slow":
+            time.sleep(1.5)
+            self._send(200, b"late")
+        elif self.path == "/big":
+            self._send(200, b"x" * 50_000)
+        elif self.path == "/flaky":
+            Handler.flaky_calls += 1
+            if Handler.flaky_calls < 3:
+                self._send(503, b"busy")
+            else:
+                self._send(200, RSS.encode(), "application/rss+xml")
+        else:
+            self._send(404, b"not found")
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def read(url, tmp_path, **fetcher):
+    fetcher = Fetcher(cache_dir=tmp_path / "cache", **{"backoff": 0.01, **fetcher})
+    return list(read_sources([url], SourceOptions(), fetcher))
+
+
+def test_feed_url(server, tmp_path):
+    docs = read(f"{server}/feed", tmp_path)
+    assert [d.id for d in docs] == ["a1", "https://news.example/b"]
+
+
+def test_page_url(server, tmp_path):
+    (doc,) = read(f"{server}/page", tmp_path)
+    assert isinstance(doc, Document) and "abducted fourteen boys" in doc.text
+
+
+def test_timeout_is_a_rejected_record(server, tmp_path):
+    (bad,) = read(f"{server}/slow", tmp_path, timeout=0.3, attempts=2)
+    assert isinstance(bad, Rejected) and "timed out after 0.3 s (after 2 attempts)" in bad.reason
+
+
+def test_response_over_the_size_limit_is_refused(server, tmp_path):
+    (bad,) = read(f"{server}/big", tmp_path, max_bytes=10_000)
+    assert "exceeds 10000" in bad.reason
+
+
+def test_server_errors_are_retried_with_backoff(server, tmp_path):
+    Handler.flaky_calls = 0
+    docs = read(f"{server}/flaky", tmp_path, attempts=3)
+    assert len(docs) == 2 and Handler.flaky_calls == 3
+
+
+def test_client_errors_are_not_retried(server, tmp_path):
+    (bad,) = read(f"{server}/missing", tmp_path)
+    assert bad.reason == "fetch failed: HTTP 404" and bad.source.endswith("/missing")
+
+
+def test_a_resumed_job_reads_the_copy_fetched_before(server, tmp_path):
+    Handler.flaky_calls = 0
+    first = read(f"{server}/flaky", tmp_path)
+    calls = Handler.flaky_calls
+    again = read(f"{server}/flaky", tmp_path)
+    assert Handler.flaky_calls == calls and [d.id for d in again] == [d.id for d in first]

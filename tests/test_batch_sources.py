@@ -1,0 +1,149 @@
+"""Every input kind of `gravewatch score` becomes documents; bad records become rejects."""
+
+import io
+import json
+
+import pytest
+
+from service.batch.documents import Document, Rejected
+from service.batch.fetch import Fetcher
+from service.batch.sources import SourceError, SourceOptions, check_sources, read_sources
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>School attacked</title><link>https://news.example/a</link><guid>a1</guid>
+<pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;Gunmen &lt;b&gt;burned&lt;/b&gt; the school.&lt;/p&gt;</description></item>
+<item><title>Markets</title><link>https://news.example/b</link>
+<description>Markets reopened.</description></item></channel></rss>"""
+ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+<title>Feed</title><entry><title>Convoy blocked</title><id>urn:x:1</id>
+<link href="https://news.example/c"/><updated>2026-11-01T08:00:00Z</updated>
+<content type="html">&lt;p&gt;Trucks were turned back at the crossing.&lt;/p&gt;</content></entry></feed>"""
+PAGE = """<html><head><title>Village raided</title></head><body>
+<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/sport">Sport</a></nav>
+<article><h1>Village raided</h1>
+<p>Fighters raided the village of Kalo on Tuesday night and abducted fourteen boys, according
+to local officials who spoke to reporters in the district town the next morning.</p>
+<p>The army said it had sent troops to pursue the group, which has attacked several villages in
+the area since the start of the rainy season, and called on residents to stay calm.</p>
+<p>Aid agencies said families who fled the raid were sheltering in a school and a church.</p>
+</article><footer>Copyright 2026 Example News. All rights reserved. Cookie settings.</footer>
+</body></html>"""
+
+
+def read(tmp_path, *paths, **options):
+    return list(read_sources([str(p) for p in paths], SourceOptions(**options), Fetcher(None)))
+
+
+def test_jsonl_with_text_or_title_and_body(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "text": "One."})
+        + "\n"
+        + json.dumps({"id": "b", "title": "Head", "body": "Body."})
+        + "\n"
+        + json.dumps({"text": "No id."})
+        + "\n"
+    )
+    docs = read(tmp_path, path)
+    assert [(d.id, d.text, d.ordinal) for d in docs] == [
+        ("a", "One.", 0),
+        ("b", "Head\n\nBody.", 1),
+        (f"{path}:3", "No id.", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"{broken", "invalid JSON"),
+        (b'{"id": "x"}', "the field text is missing"),
+        (b'{"id": "x", "text": 3}', "the field text is not a string"),
+        (b'["a"]', "expected a JSON object"),
+        (b'{"id": "x", "text": "caf\xe9"}', "not valid UTF-8"),
+        (b'{"id": "x", "text": "   "}', "the document has no text"),
+    ],
+)
+def test_bad_jsonl_lines_are_rejected_with_their_line(tmp_path, line, reason):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "ok", "text": "Fine."}\n' + line + b"\n")
+    ok, bad = read(tmp_path, path)
+    assert isinstance(ok, Document) and isinstance(bad, Rejected)
+    assert (bad.source, bad.line, bad.ordinal) == (str(path), 2, 1)
+    assert reason in bad.reason
+
+
+def test_csv_with_named_columns(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('ref,body,url\nr1,"Shelling hit the clinic, wounding two boys.",https://x/1\n')
+    (doc,) = read(tmp_path, path, text_column="body", id_column="ref")
+    assert (doc.id, doc.url, doc.line) == ("r1", "https://x/1", 2)
+    assert doc.text.startswith("Shelling")
+
+
+def test_csv_without_the_text_column_names_the_columns(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,body\n1,x\n")
+    (bad,) = read(tmp_path, path)
+    assert "no column 'text' (columns: id, body)" in bad.reason
+
+
+def test_rss_entries_become_documents_without_markup(tmp_path):
+    path = tmp_path / "feed.rss"
+    path.write_text(RSS)
+    first, second = read(tmp_path, path)
+    assert first.id == "a1" and first.url == "https://news.example/a"
+    assert first.text == "School attacked\n\nGunmen burned the school."
+    assert first.published == "2026-11-03T10:00:00+00:00"
+    assert second.id == "https://news.example/b"
+
+
+def test_atom_entries_become_documents(tmp_path):
+    path = tmp_path / "feed.atom"
+    path.write_text(ATOM)
+    (doc,) = read(tmp_path, path)
+    assert doc.id == "urn:x:1" and doc.text.endswith("Trucks were turned back at the crossing.")
+
+
+def test_unparseable_feed_is_rejected(tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text("<rss><channel><item><title>cut off")
+    (bad,) = read(tmp_path, path)
+    assert isinstance(bad, Rejected) and "feed could not be parsed" in bad.reason
+
+
+def test_html_page_keeps_the_article_not_the_menus(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(PAGE)
+    (doc,) = read(tmp_path, path)
+    assert "abducted fourteen boys" in doc.text
+    assert "Cookie settings" not in doc.text and "Sport" not in doc.text
+    assert doc.title == "Village raided"
+
+
+def test_directory_is_read_recursively_in_sorted_order(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("Text file.")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "j", "text": "Line."}) + "\n")
+    (tmp_path / "notes.md").write_text("ignored")
+    docs = read(tmp_path, tmp_path)
+    assert [d.id for d in docs] == ["j", str(tmp_path / "b" / "z.txt")]
+
+
+def test_standard_input_is_sniffed(monkeypatch):
+    data = json.dumps({"id": "s", "text": "From stdin."}).encode() + b"\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(data))))
+    (doc,) = list(read_sources(["-"], SourceOptions(), Fetcher(None)))
+    assert (doc.id, doc.source) == ("s", "-")
+
+
+def test_missing_path_fails_before_anything_is_read(tmp_path):
+    with pytest.raises(SourceError, match="no such file"):
+        check_sources([str(tmp_path / "nope.jsonl")])
+
+
+def test_too_long_document_is_rejected(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "x" * 50}) + "\n")
+    (bad,) = read(tmp_path, path, max_document_chars=10)
+    assert "the limit is 10" in bad.reason
