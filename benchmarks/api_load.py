@@ -87,8 +87,15 @@ def main() -> None:
     env = {**os.environ, "GRAVEWATCH_LOG_LEVEL": "warning"}
     gravewatch = str(Path(sys.executable).parent / "gravewatch")
     server = subprocess.Popen(
-        [gravewatch, "serve", "--train-if-missing", "--port", str(port),
-         "--workers", str(args.workers)],
+        [
+            gravewatch,
+            "serve",
+            "--train-if-missing",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
     )
     try:
@@ -122,8 +129,10 @@ def main() -> None:
             f"{r['p99_ms']:.1f} | {r['non_2xx']} | {r['socket_errors']} |"
         )
     ok = ratio >= 0.10 and classify["p99_ms"] < 100 and classify["non_2xx"] == 0
-    print(f"classify/healthz = {ratio:.1%}; target >= 10% with p99 < 100 ms: "
-          f"{'met' if ok else 'NOT met'}")
+    print(
+        f"classify/healthz = {ratio:.1%}; target >= 10% with p99 < 100 ms: "
+        f"{'met' if ok else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

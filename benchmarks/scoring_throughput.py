@@ -74,18 +74,28 @@ def main() -> None:
     schema = best_rate(predictor.predict, texts, args.batch, args.repeat)
     baseline = best_rate(plain.predict_proba, texts, args.batch, args.repeat)
     seconds = args.passages / ours
-    print(f"{args.passages} passages of 600 characters ({mb:.1f} MB), batches of {args.batch}, "
-          f"one core, best of {args.repeat}")
+    print(
+        f"{args.passages} passages of 600 characters ({mb:.1f} MB), batches of {args.batch}, "
+        f"one core, best of {args.repeat}"
+    )
     print("| pipeline | passages/s | MB/s |")
     print("|---|---|---|")
-    print(f"| Gravewatch {predictor.version}: scores + evidence spans | {ours:.0f} | "
-          f"{mb / seconds:.2f} |")
-    print(f"| the same, as prediction-schema objects | {schema:.0f} | "
-          f"{mb * schema / args.passages:.2f} |")
-    print(f"| plain TF-IDF + logistic regression | {baseline:.0f} | "
-          f"{mb * baseline / args.passages:.2f} |")
+    print(
+        f"| Gravewatch {predictor.version}: scores + evidence spans | {ours:.0f} | "
+        f"{mb / seconds:.2f} |"
+    )
+    print(
+        f"| the same, as prediction-schema objects | {schema:.0f} | "
+        f"{mb * schema / args.passages:.2f} |"
+    )
+    print(
+        f"| plain TF-IDF + logistic regression | {baseline:.0f} | "
+        f"{mb * baseline / args.passages:.2f} |"
+    )
     ratio = ours / baseline
-    print(f"Gravewatch / plain = {ratio:.0%}; target >= 70%: {'met' if ratio >= 0.7 else 'NOT met'}")
+    print(
+        f"Gravewatch / plain = {ratio:.0%}; target >= 70%: {'met' if ratio >= 0.7 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Exact and near-duplicate detection across a job, including its resumed runs.
 
 Exact: the SHA-256 of the text lowercased with whitespace collapsed. Near: MinHash signatures
-(datasketch) over word 3-shingles, indexed by LSH bands; a band collision is confirmed when the
-signatures agree on at least ``threshold`` of their values (the estimated Jaccard similarity).
+(datasketch, 32 permutations) over word 3-shingles, indexed by 16 LSH bands of 2 rows; a band
+collision is confirmed when the signatures agree on at least ``threshold`` (0.4) of their values,
+the estimated Jaccard similarity. ``benchmarks/dedup_quality.py`` measures the choice.
 
 datasketch's own LSH index keeps every band in Python sets, too large for a 200,000-document
 job in 1 GB and not restorable from a journal; this index keeps one integer per band and the
@@ -18,8 +19,8 @@ import zlib
 import numpy as np
 from datasketch import MinHash
 
-NUM_PERM = 64
-BANDS = 16
+NUM_PERM = 32
+BANDS = 16  # 2 rows each: a pair at Jaccard 0.4 shares a band with probability 0.94
 ROWS = NUM_PERM // BANDS
 SHINGLE_WORDS = 3
 _WORD = re.compile(r"\w+")
@@ -50,7 +51,7 @@ def signature(text: str) -> bytes:
 class DuplicateIndex:
     """Remembers first documents; says which earlier document a new one duplicates."""
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.4) -> None:
         self.threshold = threshold
         self._exact: dict[str, str] = {}
         self._bands: dict[int, int] = {}
