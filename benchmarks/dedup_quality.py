@@ -41,10 +41,8 @@ def copy_of(text: str, rng: random.Random) -> tuple[str, str]:
     out = text
     if kind in ("lead", "all"):
         spans = segment(text)
-        if len(spans) > 1:
-            out = rng.choice(LEADS) + text[spans[1][0] :]
-        else:
-            out = rng.choice(LEADS) + text
+        rest = text[spans[1][0] :] if len(spans) > 1 else text  # drop the lead sentence
+        out = rng.choice(LEADS) + rest
     if kind in ("dateline", "all"):
         out = rng.choice(DATELINES) + out
     if kind in ("headline", "all"):
