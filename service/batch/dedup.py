@@ -20,7 +20,7 @@ import numpy as np
 from datasketch import MinHash
 
 NUM_PERM = 32
-BANDS = 16  # 2 rows each: a pair at Jaccard 0.4 shares a band with probability 0.94
+BANDS = 16  # 2 rows each (``_band_keys`` relies on that): a pair at Jaccard 0.4 shares a band with probability 0.94
 ROWS = NUM_PERM // BANDS
 SHINGLE_WORDS = 3
 _WORD = re.compile(r"\w+")
@@ -37,14 +37,16 @@ def content_hash(text: str) -> str:
 
 
 def signature(text: str) -> bytes:
-    """The MinHash signature of the text's word 3-shingles, as ``NUM_PERM`` uint32 bytes."""
+    """The MinHash signature of the text's word 3-shingles, as ``NUM_PERM`` uint32 bytes.
+
+    Words are hashed once (CRC-32); a shingle's hash combines its words' hashes, so no shingle
+    string is built. datasketch applies its permutations to those hashes."""
     words = _WORD.findall(text.lower())
-    shingles = [
-        " ".join(words[i : i + SHINGLE_WORDS]).encode("utf-8")
-        for i in range(max(1, len(words) - SHINGLE_WORDS + 1))
-    ]
-    m = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_PERMUTATIONS, scheme=_SCHEME)
-    m.update_batch(shingles)
+    h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    if len(h) >= SHINGLE_WORDS:
+        h = h[:-2] * np.uint64(0x9E3779B1) + h[1:-1] * np.uint64(0x85EBCA77) + h[2:]
+    m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_PERMUTATIONS, scheme=_SCHEME)
+    m.update_batch((h & np.uint64(0xFFFFFFFF)).tolist() or [0])
     return (m.hashvalues & 0xFFFFFFFF).astype(np.uint32).tobytes()
 
 
@@ -87,4 +89,7 @@ class DuplicateIndex:
 
     @staticmethod
     def _band_keys(values: np.ndarray) -> list[int]:
-        return [hash((b, values[b * ROWS : (b + 1) * ROWS].tobytes())) for b in range(BANDS)]
+        """One integer per band: its two values, and the band number in the top bits."""
+        pairs = values.astype(np.uint64).reshape(BANDS, ROWS)
+        keys = (pairs[:, 0] << np.uint64(32)) | pairs[:, 1]
+        return (keys ^ (np.arange(BANDS, dtype=np.uint64) << np.uint64(58))).tolist()

@@ -16,22 +16,27 @@ from pathlib import Path
 
 from service.batch.dedup import content_hash, signature
 from service.batch.documents import Document
+from service.batch.output import OutputFormat, split_line
 from training.predict import Predictor, passage_windows
 from training.registry import load_predictor
 
 
 @dataclass(slots=True)
 class Scored:
-    """A scored document as the job's writer needs it."""
+    """A scored document as the job's writer needs it: its output line, already serialised,
+    cut where ``duplicate_of`` goes (``output.split_line``)."""
 
     ordinal: int
-    record: dict
+    id: str
+    head: str
+    tail: str
     labels: list[str]
+    passages: int
     content_hash: str
     signature: bytes
 
 
-def score_batch(predictor: Predictor, docs: list[Document]) -> list[Scored]:
+def score_batch(predictor: Predictor, docs: list[Document], fmt: OutputFormat) -> list[Scored]:
     predictions = predictor.predict([d.text for d in docs], [d.id for d in docs])
     out = []
     for doc, pred in zip(docs, predictions, strict=True):
@@ -46,11 +51,15 @@ def score_batch(predictor: Predictor, docs: list[Document]) -> list[Scored]:
             passages=len(passage_windows(doc.text, predictor.max_passage_chars)),
             duplicate_of=None,
         )
+        head, tail = split_line(record, fmt)
         out.append(
             Scored(
                 ordinal=doc.ordinal,
-                record=record,
+                id=doc.id,
+                head=head,
+                tail=tail,
                 labels=[label.label for label in pred.labels],
+                passages=record["passages"],
                 content_hash=digest,
                 signature=signature(doc.text),
             )
@@ -63,7 +72,7 @@ class Engine:
 
     workers: int = 1
 
-    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -74,9 +83,9 @@ class InProcessEngine(Engine):
     def __init__(self, predictor: Predictor) -> None:
         self.predictor = predictor
 
-    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
         for batch in batches:
-            yield score_batch(self.predictor, batch)
+            yield score_batch(self.predictor, batch, fmt)
 
 
 _worker_predictor: Predictor | None = None
@@ -87,8 +96,8 @@ def _load_in_worker(version: str, models_dir: str) -> None:
     _worker_predictor, _ = load_predictor(version, Path(models_dir))
 
 
-def _score_in_worker(batch: list[Document]) -> list[Scored]:
-    return score_batch(_worker_predictor, batch)
+def _score_in_worker(batch: list[Document], fmt: OutputFormat) -> list[Scored]:
+    return score_batch(_worker_predictor, batch, fmt)
 
 
 def _bounded_in_order(submit, batches: Iterable, in_flight: int) -> Iterator:
@@ -110,9 +119,9 @@ class ProcessPoolEngine(Engine):
             workers, initializer=_load_in_worker, initargs=(version, str(models_dir))
         )
 
-    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
         for result in _bounded_in_order(
-            lambda b: self.pool.apply_async(_score_in_worker, (b,)), batches, 2 * self.workers
+            lambda b: self.pool.apply_async(_score_in_worker, (b, fmt)), batches, 2 * self.workers
         ):
             yield result.get()
 
@@ -121,8 +130,8 @@ class ProcessPoolEngine(Engine):
         self.pool.join()
 
 
-def _score_with(predictor: Predictor, batch: list[Document]) -> list[Scored]:
-    return score_batch(predictor, batch)
+def _score_with(predictor: Predictor, batch: list[Document], fmt: OutputFormat) -> list[Scored]:
+    return score_batch(predictor, batch, fmt)
 
 
 class DaskEngine(Engine):
@@ -146,9 +155,9 @@ class DaskEngine(Engine):
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.model = self.client.scatter(predictor, broadcast=True)
 
-    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
         for future in _bounded_in_order(
-            lambda b: self.client.submit(_score_with, self.model, b, pure=False),
+            lambda b: self.client.submit(_score_with, self.model, b, fmt, pure=False),
             batches,
             2 * self.workers,
         ):

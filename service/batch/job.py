@@ -169,7 +169,7 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
             if journal.progress.out_size == 0:
                 out_fh.write(output.header(options.format).encode("utf-8"))
             batches = _batches(records, journal.progress.records_done, options.batch_size, plan)
-            for scored in engine.map(batches):
+            for scored in engine.map(batches, options.format):
                 batch = plan.popleft()
                 firsts = _write_batch(batch, scored, index, summary, options.format, out_fh)
                 for r in batch.rejected:
@@ -196,20 +196,18 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
 def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, out_fh) -> list:
     lines, firsts = [], []
     for item in scored:
-        record = item.record
         first = index.find(item.content_hash, item.signature)
         summary.documents += 1
         summary.documents_this_run += 1
         if first is not None:
-            record["duplicate_of"] = first
             summary.duplicates += 1
         else:
-            index.add(record["id"], item.content_hash, item.signature)
-            firsts.append((record["id"], item.content_hash, item.signature))
-            summary.passages += record["passages"]
+            index.add(item.id, item.content_hash, item.signature)
+            firsts.append((item.id, item.content_hash, item.signature))
+            summary.passages += item.passages
             for label in item.labels:
                 summary.labels[label] += 1
-        lines.append(output.line(record, fmt))
+        lines.append(output.fill_duplicate(item.head, item.tail, first, fmt))
     out_fh.write("".join(lines).encode("utf-8"))
     return firsts
 

@@ -33,6 +33,24 @@ def header(fmt: OutputFormat) -> str:
     return ""
 
 
+def split_line(record: dict, fmt: OutputFormat) -> tuple[str, str]:
+    """The record's output line cut where ``duplicate_of`` goes (``record`` has it last and
+    None), so that workers serialise and the writer only fills in that one field."""
+    text = line(record, fmt)
+    marker = "null}\n" if fmt == "jsonl" else "\n"
+    assert text.endswith(marker), "duplicate_of must be the last field"
+    cut = len(text) - len(marker)
+    return text[:cut], text[cut + (4 if fmt == "jsonl" else 0) :]
+
+
+def fill_duplicate(head: str, tail: str, duplicate_of: str | None, fmt: OutputFormat) -> str:
+    if duplicate_of is None:
+        return head + ("null" if fmt == "jsonl" else "") + tail
+    if fmt == "jsonl":
+        return head + json.dumps(duplicate_of, ensure_ascii=False) + tail
+    return head + _csv_line([duplicate_of]).rstrip("\n") + tail
+
+
 def line(record: dict, fmt: OutputFormat) -> str:
     if fmt == "jsonl":
         return json.dumps(record, ensure_ascii=False) + "\n"
