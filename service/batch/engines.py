@@ -89,14 +89,25 @@ class InProcessEngine(Engine):
 
 
 _worker_predictor: Predictor | None = None
+_worker_error: Exception | None = None
 
 
 def _load_in_worker(version: str, models_dir: str) -> None:
-    global _worker_predictor
-    _worker_predictor, _ = load_predictor(version, Path(models_dir))
+    # A forked worker already holds the parent's verified model; a spawned one loads it from
+    # the registry. An initializer that raises makes multiprocessing restart the worker
+    # forever: keep the error and report it with the first task instead.
+    global _worker_predictor, _worker_error
+    if _worker_predictor is not None and _worker_predictor.version == version:
+        return
+    try:
+        _worker_predictor, _ = load_predictor(version, Path(models_dir))
+    except Exception as e:  # noqa: BLE001 - reported to the parent by _score_in_worker
+        _worker_error = e
 
 
 def _score_in_worker(batch: list[Document], fmt: OutputFormat) -> list[Scored]:
+    if _worker_error is not None:
+        raise _worker_error
     return score_batch(_worker_predictor, batch, fmt)
 
 
@@ -110,13 +121,17 @@ def _bounded_in_order(submit, batches: Iterable, in_flight: int) -> Iterator:
 
 
 class ProcessPoolEngine(Engine):
-    """``workers`` processes on this machine, each loading the model once at start."""
+    """``workers`` processes on this machine, each holding the model once: forked workers
+    (Linux) inherit the parent's copy; spawned workers load it from the registry at start."""
 
-    def __init__(self, version: str, models_dir: Path, workers: int) -> None:
+    def __init__(self, predictor: Predictor, models_dir: Path, workers: int) -> None:
+        global _worker_predictor
         self.workers = workers
-        context = multiprocessing.get_context("spawn")
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        _worker_predictor = predictor  # inherited by forked workers: no second load
         self.pool = context.Pool(
-            workers, initializer=_load_in_worker, initargs=(version, str(models_dir))
+            workers, initializer=_load_in_worker, initargs=(predictor.version, str(models_dir))
         )
 
     def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:

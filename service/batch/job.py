@@ -105,7 +105,7 @@ def _engine(options: JobOptions, predictor, models_dir: Path) -> Engine:
     if options.engine == "dask":
         return DaskEngine(predictor, options.scheduler, options.workers)
     if options.workers > 1:
-        return ProcessPoolEngine(predictor.version, models_dir, options.workers)
+        return ProcessPoolEngine(predictor, models_dir, options.workers)
     return InProcessEngine(predictor)
 
 
