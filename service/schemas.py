@@ -26,7 +26,9 @@ class ClassifyRequest(BaseModel):
         description="The passage to classify (plain text, not blank, at most "
         "GRAVEWATCH_MAX_TEXT_CHARS characters). Evidence offsets index this exact string.",
         # Documented here, enforced by the route with errors that say what to fix.
-        json_schema_extra={"minLength": 1, "pattern": "\\S"},
+        # Not blank: a character outside Python's whitespace (str.isspace) and U+FEFF, written so
+        # that ECMA and Python regex engines agree.
+        json_schema_extra={"minLength": 1, "pattern": "[^\\s\\x1c-\\x1f\\x85\\ufeff]"},
     )
     id: str | None = Field(
         default=None, max_length=200, description="Your id for the passage, echoed back."

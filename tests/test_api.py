@@ -100,6 +100,7 @@ def test_without_a_model_ready_and_classify_answer_503(tmp_path):
     [
         ({"text": ""}, 422, "empty_text", "text is empty"),
         ({"text": " \n\t "}, 422, "empty_text", "only whitespace"),
+        ({"text": "\x1e\ufeff\u3000"}, 422, "empty_text", "only whitespace"),
         ({"text": "x" * 101}, 413, "text_too_long", "the limit is 100"),
         ({}, 422, "invalid_request", "text: field required"),
         ({"text": 5}, 422, "invalid_request", "text: Input should be a valid string"),

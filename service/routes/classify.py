@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["classify"], route_class=JsonRoute)
 
 
 def _check_text(text: str, where: str, limit: int) -> None:
-    if not text.strip():
+    if not text.replace("\ufeff", "").strip():
         raise ApiError(
             422, "empty_text", f"{where} is empty or only whitespace: send the passage to classify"
         )
