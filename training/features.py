@@ -27,8 +27,13 @@ def _number_token(text: str, start: int, end: int) -> str:
     digits = text[start:end]
     if not digits.isdigit() or len(digits) > 3 or (start and text[start - 1].isalnum()):
         return "num"
-    age = int(digits)
     before = text[max(0, start - 24) : start]
+    after = text[end : end + 12]
+    if "y" not in after and "age" not in before and "," not in after and not (
+        "under" in before or "below" in before
+    ):
+        return "num"  # the common case, decided without regular expressions
+    age = int(digits)
     if _YEARS_OLD_AFTER.match(text, end) or _AGED_BEFORE.search(before):
         return "ageminor" if age < 18 else "ageadult"
     if len(digits) <= 2 and _UNDER_BEFORE.search(before):
@@ -60,7 +65,7 @@ def normalise(text: str) -> str:
     return "".join(parts)
 
 
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][\w'-]*\b"
+TOKEN_PATTERN = r"(?u)[^\W\d_][\w'-]*\b"  # a word starts with a letter; digits are gone
 
 CHILD_CUES = frozenset(
     "child children childs boy boys girl girls minor minors infant infants baby babies "

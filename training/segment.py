@@ -47,23 +47,26 @@ def _is_dotted(text: str, stop: int) -> bool:
 
 
 def _cuts(text: str) -> list[int]:
-    cuts = [
-        m.end()
-        for m in _BOUNDARY.finditer(text)
-        if text[m.start()] != "."
-        # a word of seven letters or more is no abbreviation: skip the slower check
-        or (m.start() >= 7 and text[m.start() - 7 : m.start()].isalpha())
-        or not _is_abbreviation(text, m.start())
-    ]
-    cuts += [
+    cuts = []
+    for m in _BOUNDARY.finditer(text):
+        stop = m.start()
+        if (
+            text[stop] != "."
+            # a word of seven letters or more is no abbreviation: skip the slower check
+            or (stop >= 7 and text[stop - 7 : stop].isalpha())
+            or not _is_abbreviation(text, stop)
+        ):
+            cuts.append(m.end())
+    extra = [
         m.end()
         for m in _GLUED.finditer(text)
-        if m.start() >= 2 and text[m.start() - 2 : m.start()].isalpha()
+        if m.start() >= 2
+        and text[m.start() - 2 : m.start()].isalpha()
         and text[m.start() - 2 : m.start()].islower()
     ]
     if "\n" in text:
-        cuts += [m.start() for m in _LINE_BREAK.finditer(text)]
-    return sorted(set(cuts))
+        extra += [m.start() for m in _LINE_BREAK.finditer(text)]
+    return sorted(set(cuts + extra)) if extra else cuts
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -101,9 +104,10 @@ def segment(text: str) -> list[tuple[int, int]]:
     start = 0
     for cut in [*_cuts(text), len(text)]:
         piece = text[start:cut]
-        stripped = piece.strip()
+        left = piece.lstrip()
+        stripped = left.rstrip()
         if stripped and (stripped[0].isalnum() or _ALNUM.search(stripped)):
-            s = start + len(piece) - len(piece.lstrip())
+            s = start + len(piece) - len(left)
             e = s + len(stripped)
             if not stripped[0].isalpha():
                 bullet = _BULLET.match(text, s, e)

@@ -120,9 +120,10 @@ class SentenceFeaturizer(TransformerMixin, BaseEstimator):
             for word in set(words).difference(tokens):
                 tokens[word] = _token_mask(word)
             found = list(map(tokens.get, words))
+        n_words = len(found)
         found += map(pairs.get, zip(words, words[1:], strict=False), repeat(0))
-        info = np.array(found, dtype=np.int64)
-        is_sep = (info[: len(words)] & _SEP_BIT) != 0
+        info = np.fromiter(found, dtype=np.int64, count=len(found))
+        is_sep = (info[:n_words] & _SEP_BIT) != 0
         row = np.cumsum(is_sep) - is_sep
         rows = np.concatenate([row, row[:-1]])
         masks = np.zeros(n, dtype=np.int64)
