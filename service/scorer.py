@@ -47,9 +47,7 @@ class Scorer:
             if not job.future.done():
                 job.future.set_exception(ModelUnavailable("the server is shutting down"))
 
-    async def predict(
-        self, texts: Sequence[str], ids: Sequence[str | None]
-    ) -> list[Prediction]:
+    async def predict(self, texts: Sequence[str], ids: Sequence[str | None]) -> list[Prediction]:
         future = asyncio.get_running_loop().create_future()
         await self._queue.put(_Job(texts=texts, ids=ids, future=future))
         return await future

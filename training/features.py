@@ -29,8 +29,11 @@ def _number_token(text: str, start: int, end: int) -> str:
         return "num"
     before = text[max(0, start - 24) : start]
     after = text[end : end + 12]
-    if "y" not in after and "age" not in before and "," not in after and not (
-        "under" in before or "below" in before
+    if (
+        "y" not in after
+        and "age" not in before
+        and "," not in after
+        and not ("under" in before or "below" in before)
     ):
         return "num"  # the common case, decided without regular expressions
     age = int(digits)
@@ -67,12 +70,6 @@ def normalise(text: str) -> str:
 
 TOKEN_PATTERN = r"(?u)[^\W\d_][\w'-]*\b"  # a word starts with a letter; digits are gone
 
-CHILD_CUES = frozenset(
-    "child children childs boy boys girl girls minor minors infant infants baby babies "
-    "toddler toddlers teenager teenagers teen teens adolescent adolescents schoolchildren "
-    "schoolgirls schoolboys schoolgirl schoolboy pupil pupils kid kids juvenile juveniles "
-    "youngster youngsters newborn newborns son sons daughter daughters orphan orphans ageminor".split()
-)
 ADULT_CUES = frozenset("ageadult adult adults men women man woman elderly".split())
 ABSTRACT_CUES = frozenset(
     "must should urge urges urged calls call appeal appeals mandate resolution resolutions "
@@ -80,10 +77,10 @@ ABSTRACT_CUES = frozenset(
     "prevention protect protection".split()
 )
 CUE_GROUPS: dict[str, frozenset[str]] = {
-    "child": CHILD_CUES,
     "adult": ADULT_CUES,
     "abstract": ABSTRACT_CUES,
 }
+"""Passage-level cue words for the stacker, besides the child family of ``CUE_FAMILIES``."""
 
 
 # ---- sentence cue features -----------------------------------------------------------------
@@ -163,13 +160,28 @@ CUE_PHRASES: dict[str, tuple[str, ...]] = {
     "normative": ("calls on", "call on", "calls upon", "call upon", "to ensure", "to prevent"),
     "killing_maiming": ("burned alive", "lost both", "lost his", "lost her", "lost their"),
     "recruitment_use": (
-        "training camp", "training camps", "took up", "front line", "bear arms", "bearing arms",
-        "carry weapons", "used as", "use of",
+        "training camp",
+        "training camps",
+        "took up",
+        "front line",
+        "bear arms",
+        "bearing arms",
+        "carry weapons",
+        "used as",
+        "use of",
     ),
     "abduction": ("carried off", "forcibly removed", "forcibly taken", "forcibly transferred"),
     "facility": (
-        "health centre", "health centres", "health center", "health centers", "health facility",
-        "health facilities", "health post", "health posts", "health worker", "health workers",
+        "health centre",
+        "health centres",
+        "health center",
+        "health centers",
+        "health facility",
+        "health facilities",
+        "health post",
+        "health posts",
+        "health worker",
+        "health workers",
         "health care",
     ),
     "attack": ("set fire", "on fire", "military use", "air strike", "air strikes"),

@@ -30,7 +30,7 @@ from sklearn.metrics import brier_score_loss, precision_recall_curve
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from training.features import CUE_GROUPS, cue_matrix
+from training.features import CUE_FAMILIES, CUE_GROUPS, cue_matrix
 from training.schemas import LABELS
 from training.segment import segment
 from training.vectorize import SentenceFeaturizer, normalise_many
@@ -55,11 +55,12 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def _cue_columns(vec) -> dict[str, np.ndarray]:
-    """Vocabulary columns of each cue group."""
-    return {
-        name: np.array(sorted(i for w, i in vec.vocabulary_.items() if w in cues), dtype=int)
-        for name, cues in CUE_GROUPS.items()
-    }
+    """Vocabulary columns of each passage-level cue: words naming a child (the ``child`` cue
+    family), an adult, or normative wording."""
+    words = [(w, i) for w, i in vec.vocabulary_.items() if " " not in w]
+    columns = {"child": sorted(i for w, i in words if CUE_FAMILIES["child"].fullmatch(w))}
+    columns |= {name: sorted(i for w, i in words if w in cues) for name, cues in CUE_GROUPS.items()}
+    return {name: np.array(cols, dtype=int) for name, cols in columns.items()}
 
 
 def _sentences(texts, spans) -> tuple[list[str], np.ndarray]:

@@ -29,9 +29,7 @@ def passage_windows(
     spans = segment(text) if len(text) > max_chars else []
     if len(spans) <= sentences:
         return [(0, len(text))]
-    return [
-        (spans[i][0], spans[i + sentences - 1][1]) for i in range(len(spans) - sentences + 1)
-    ]
+    return [(spans[i][0], spans[i + sentences - 1][1]) for i in range(len(spans) - sentences + 1)]
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,12 @@ class Predictor:
         self, texts: Sequence[str], ids: Sequence[str | None] | None = None
     ) -> list[Prediction]:
         """Predictions for a batch of documents, in input order."""
+        return self.predict_with_passages(texts, ids)[0]
+
+    def predict_with_passages(
+        self, texts: Sequence[str], ids: Sequence[str | None] | None = None
+    ) -> tuple[list[Prediction], list[int]]:
+        """Predictions, and how many passages (windows) each document was scored as."""
         ids = list(ids) if ids is not None else [None] * len(texts)
         windows = [passage_windows(t, self.max_passage_chars) for t in texts]
         passages = [t[s:e] for t, ws in zip(texts, windows, strict=True) for s, e in ws]
@@ -67,7 +71,7 @@ class Predictor:
                 sent = SentenceScores(spans=list(best), scores=np.array(list(best.values())))
             out.append(self._prediction(text, doc_id, p, sent))
             i += n
-        return out
+        return out, [len(ws) for ws in windows]
 
     def _prediction(
         self, text: str, doc_id: str | None, p: np.ndarray, sent: SentenceScores

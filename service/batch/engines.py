@@ -17,7 +17,7 @@ from pathlib import Path
 from service.batch.dedup import content_hash, signature
 from service.batch.documents import Document
 from service.batch.output import OutputFormat, split_line
-from training.predict import Predictor, passage_windows
+from training.predict import Predictor
 from training.registry import load_predictor
 
 
@@ -37,9 +37,11 @@ class Scored:
 
 
 def score_batch(predictor: Predictor, docs: list[Document], fmt: OutputFormat) -> list[Scored]:
-    predictions = predictor.predict([d.text for d in docs], [d.id for d in docs])
+    predictions, passages = predictor.predict_with_passages(
+        [d.text for d in docs], [d.id for d in docs]
+    )
     out = []
-    for doc, pred in zip(docs, predictions, strict=True):
+    for doc, pred, n_passages in zip(docs, predictions, passages, strict=True):
         digest = content_hash(doc.text)
         record = pred.model_dump()
         record.update(
@@ -48,7 +50,7 @@ def score_batch(predictor: Predictor, docs: list[Document], fmt: OutputFormat) -
             title=doc.title,
             published=doc.published,
             content_hash=digest,
-            passages=len(passage_windows(doc.text, predictor.max_passage_chars)),
+            passages=n_passages,
             duplicate_of=None,
         )
         head, tail = split_line(record, fmt)
