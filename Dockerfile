@@ -32,4 +32,4 @@ RUN gravewatch train
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('GRAVEWATCH_PORT', '8000') + '/readyz', timeout=4)"]
-CMD ["gravewatch", "serve", "--train-if-missing"]
+CMD ["gravewatch", "serve", "--train-if-missing", "--upgrade-db"]

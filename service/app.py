@@ -17,8 +17,10 @@ from service.errors import install_error_handlers
 from service.logs import configure_logging
 from service.metrics import set_active_model
 from service.middleware import RequestObserver
-from service.routes import classify, health, info
+from service.routes import classify, documents, health, info
 from service.scorer import Scorer
+from service.store.db import database_url
+from service.store.service import Store
 
 log = logging.getLogger("gravewatch.api")
 
@@ -73,6 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_batch=settings.max_batch_items,
         )
         scorer.start()
+        store = Store(database_url(settings.database_url, settings.data_dir))
+        await asyncio.to_thread(store.check)
+        app.state.store = store
         app.state.settings = settings
         app.state.active_model = active
         app.state.scorer = scorer
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await poller
             await scorer.stop()
+            store.close()
 
     app = FastAPI(
         title="Gravewatch",
@@ -93,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.openapi = lambda: _openapi_with_limits(app, settings)
     install_error_handlers(app)
-    for module in (classify, info, health):
+    for module in (classify, documents, info, health):
         app.include_router(module.router)
     app.add_middleware(RequestObserver, max_body_bytes=settings.max_request_bytes)
     return app

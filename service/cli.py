@@ -27,6 +27,12 @@ app = typer.Typer(
 )
 corpus_app = typer.Typer(help="Check and describe the annotated corpus.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+db_app = typer.Typer(help="The review store's database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+keys_app = typer.Typer(help="API keys (only their hashes are stored).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+review_app = typer.Typer(help="Reviews stored by reviewers.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -137,6 +143,105 @@ def classify(
     typer.echo(predictor.predict([text])[0].model_dump_json(indent=2))
 
 
+def _store_url() -> str:
+    from service.store.db import database_url
+
+    settings = get_settings()
+    return database_url(settings.database_url, settings.data_dir)
+
+
+def _upgrade_db() -> str:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.store.db import upgrade
+
+    url = _store_url()
+    try:
+        upgrade(url)
+    except SQLAlchemyError as e:
+        fail(
+            f"cannot migrate the review store: {e.__class__.__name__}: {e.args[0] if e.args else e}"
+        )
+    return url
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration to the review store (GRAVEWATCH_DATABASE_URL, default SQLite in
+    the data directory)."""
+    url = _upgrade_db()
+    typer.echo(f"review store at {url.split('@')[-1]} is up to date")
+
+
+def _sessions():
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.store.service import Store
+
+    store = Store(_store_url())
+    store.check()
+    if store.problem:
+        fail(store.problem)
+    return store, SQLAlchemyError
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what the key is for (unique).")],
+    role: Annotated[str, typer.Option(help="reader, reviewer or admin.")],
+) -> None:
+    """Create a key and print it once; only its hash is kept."""
+    from service.store.repository import StoreError, create_key
+
+    store, _ = _sessions()
+    try:
+        with store.sessions.begin() as session:
+            key = create_key(session, name, role)
+    except StoreError as e:
+        fail(e.message)
+    typer.echo(key)
+    typer.echo(f"key {name!r} ({role}) created; it is shown only now", err=True)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Name, role, creation and revocation time of every key."""
+    from service.store.repository import list_keys
+
+    store, _ = _sessions()
+    with store.sessions() as session:
+        for row in list_keys(session):
+            state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+            typer.echo(f"{row.name}\t{row.role}\t{row.created_at:%Y-%m-%d %H:%M}\t{state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
+    """Revoke a key: requests with it get 401 from now on."""
+    from service.store.repository import StoreError, revoke_key
+
+    store, _ = _sessions()
+    try:
+        with store.sessions.begin() as session:
+            revoke_key(session, name)
+    except StoreError as e:
+        fail(e.message)
+    typer.echo(f"key {name!r} revoked")
+
+
+@review_app.command("export")
+def review_export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to write.")],
+) -> None:
+    """The latest review of each reviewed document, in the corpus record format."""
+    from service.store.export import export_reviews
+
+    store, _ = _sessions()
+    with store.sessions() as session:
+        count = export_reviews(session, output)
+    typer.echo(f"exported {count} reviewed document(s) to {output}", err=True)
+
+
 def _train_if_missing(models_dir: Path) -> None:
     from training.registry import active_version
     from training.train import train as train_model
@@ -159,6 +264,9 @@ def serve(
     train_if_missing: Annotated[
         bool, typer.Option(help="Train a model first if none is active.")
     ] = False,
+    upgrade_db: Annotated[
+        bool, typer.Option(help="Apply the review store's migrations first.")
+    ] = False,
 ) -> None:
     """Serve the REST API (docs at /docs). Each worker loads the active model and follows
     models/ACTIVE, switching to a newly trained or promoted model without a restart."""
@@ -168,6 +276,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    if upgrade_db:
+        _upgrade_db()
     if train_if_missing:
         try:
             _train_if_missing(settings.models_dir)

@@ -36,6 +36,17 @@ class Settings(BaseSettings):
     )
     fetch_attempts: int = Field(default=3, ge=1, description="Tries per URL (backoff doubles).")
 
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the review store; default: SQLite in the data directory.",
+    )
+    require_api_key: bool = Field(
+        default=False, description="Classify endpoints need a reader key (off for local use)."
+    )
+    claim_minutes: float = Field(
+        default=10.0, gt=0, description="How long a queue item stays claimed by a reviewer."
+    )
+
     host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `gravewatch serve` binds to.")
     workers: int = Field(default=1, ge=1, description="API worker processes.")

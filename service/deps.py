@@ -10,6 +10,7 @@ from service.active_model import ActiveModel, LoadedModel
 from service.config import Settings
 from service.errors import ApiError
 from service.scorer import Scorer
+from service.store.service import Store
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -28,6 +29,15 @@ def get_loaded(request: Request) -> LoadedModel:
     return loaded
 
 
+def get_store(request: Request) -> Store:
+    store = request.app.state.store
+    if store.problem:
+        store.check()  # the operator may have run the migrations since
+    if store.problem:
+        raise ApiError(503, "store_unavailable", store.problem)
+    return store
+
+
 def get_scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
@@ -36,3 +46,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ActiveModelDep = Annotated[ActiveModel, Depends(get_active)]
 LoadedModelDep = Annotated[LoadedModel, Depends(get_loaded)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+StoreDep = Annotated[Store, Depends(get_store)]

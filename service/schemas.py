@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from training.schemas import Prediction
+from training.schemas import LabelId, Prediction
 from training.taxonomy import LabelDefinition
 
 
@@ -32,6 +34,11 @@ class ClassifyRequest(BaseModel):
     )
     id: str | None = Field(
         default=None, max_length=200, description="Your id for the passage, echoed back."
+    )
+    store: bool = Field(
+        default=False,
+        description="Also keep the passage and its prediction in the review store (needs a "
+        "database; the same text is stored once).",
     )
 
 
@@ -68,3 +75,54 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     status: str = Field(description="`ready` when a model is loaded and answers.")
     model: str = Field(description="Version of the model being served.")
+
+
+class ReviewSpan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: LabelId = Field(description="Label the span is evidence for.")
+    start: int = Field(ge=0, description="First character (Python str index) in the document.")
+    end: int = Field(gt=0, description="One past the last character.")
+
+
+class ReviewCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[LabelId] = Field(
+        description="Every label the document carries (empty: none applies)."
+    )
+    evidence: list[ReviewSpan] = Field(
+        default_factory=list, description="Spans that state each label; every label needs one."
+    )
+    comment: str = Field(default="", max_length=10_000, description="Free-text note.")
+
+
+class ReviewPublic(BaseModel):
+    id: int = Field(description="Review number (increasing).")
+    reviewer: str = Field(description="Name of the reviewer's API key.")
+    created_at: datetime = Field(description="When the review was stored (UTC).")
+    labels: list[LabelId] = Field(description="Labels the reviewer chose.")
+    evidence: list[ReviewSpan] = Field(description="Evidence spans the reviewer kept or added.")
+    comment: str = Field(description="The reviewer's note.")
+
+
+class DocumentPublic(BaseModel):
+    id: str = Field(description="Document id.")
+    text: str = Field(description="The document's text; offsets index it.")
+    source: str | None = Field(description="Where the document came from.")
+    url: str | None = Field(description="Link, when known.")
+    title: str | None = Field(description="Title, when known.")
+    published: str | None = Field(description="Publication date, when known.")
+    content_hash: str = Field(description="Hash of the normalised text.")
+    predictions: list[Prediction] = Field(description="Predictions by model version, oldest first.")
+    reviews: list[ReviewPublic] = Field(description="Full review history, oldest first.")
+
+
+class QueueItem(BaseModel):
+    document: DocumentPublic = Field(description="The document, its predictions and reviews.")
+    claimed_until: datetime = Field(description="The item is yours until then (UTC).")
+
+
+class Queue(BaseModel):
+    items: list[QueueItem] = Field(description="Documents to review, most uncertain first.")
+    unreviewed: int = Field(description="Documents in the store with no review yet.")

@@ -67,3 +67,31 @@ def _fresh_settings():
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+STORES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=STORES)
+def store_url(request, tmp_path) -> str:
+    """An empty, migrated review store: SQLite always; PostgreSQL when
+    GRAVEWATCH_TEST_DATABASE_URL names one (``.ci/run`` sets it)."""
+    import os
+
+    from sqlalchemy import create_engine, text
+
+    from service.store.db import upgrade
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    else:
+        url = os.environ.get("GRAVEWATCH_TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("GRAVEWATCH_TEST_DATABASE_URL is not set")
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            for table in ("reviews", "predictions", "documents", "api_keys", "alembic_version"):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+        engine.dispose()
+    upgrade(url)
+    return url

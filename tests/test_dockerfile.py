@@ -52,6 +52,7 @@ def test_entry_command_trains_on_first_start_and_serves(tmp_path):
         "GRAVEWATCH_WORKERS": "2",
         "GRAVEWATCH_MODELS_DIR": str(tmp_path / "models"),
         "GRAVEWATCH_REPORTS_DIR": str(tmp_path / "reports"),
+        "GRAVEWATCH_DATA_DIR": str(tmp_path / "data"),
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)

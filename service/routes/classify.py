@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 
-from service.deps import ScorerDep, SettingsDep
+from service.auth import Reader
+from service.batch.dedup import content_hash
+from service.deps import ScorerDep, SettingsDep, get_store
 from service.errors import ApiError
 from service.metrics import LABELS_EMITTED, PASSAGES
 from service.routes import JsonRoute
 from service.schemas import BatchRequest, BatchResponse, ClassifyRequest
 from service.scorer import ModelUnavailable
-from training.schemas import Prediction
+from service.store import repository as repo
+from training.schemas import LABELS, Prediction
 
 from .responses import responses
 
@@ -29,6 +34,28 @@ def _check_text(text: str, where: str, limit: int) -> None:
             f"{where} has {len(text)} characters; the limit is {limit} "
             "(GRAVEWATCH_MAX_TEXT_CHARS): split the document into passages",
         )
+
+
+def _keep(request: Request, items: list, predictions: list[Prediction]) -> None:
+    """Store the items that asked for it, with their predictions, in one transaction."""
+    wanted = [(i, p) for i, p in zip(items, predictions, strict=True) if i.store]
+    if not wanted:
+        return
+    store = get_store(request)
+    thresholds = dict(
+        zip(LABELS, request.app.state.active_model.current.predictor.model.thresholds_, strict=True)
+    )
+    with store.sessions.begin() as session:
+        for item, pred in wanted:
+            repo.store_prediction(
+                session,
+                text=item.text,
+                content_hash=content_hash(item.text),
+                prediction=pred.model_dump(mode="json"),
+                margin=min(abs(pred.scores[k] - t) for k, t in thresholds.items()),
+                doc_id=item.id,
+                source="api",
+            )
 
 
 async def _score(
@@ -52,30 +79,34 @@ async def _score(
     "/classify",
     response_model=Prediction,
     summary="Classify one passage",
-    responses=responses(413, 422, 503),
+    responses=responses(401, 403, 413, 422, 503),
 )
 async def classify(
     body: ClassifyRequest,
     request: Request,
     settings: SettingsDep,
     scorer: ScorerDep,
+    _caller: Reader,
 ) -> Prediction:
     """Scores for the six labels; labels at or above threshold with their evidence spans."""
     _check_text(body.text, "text", settings.max_text_chars)
-    return (await _score(scorer, request, [body.text], [body.id]))[0]
+    predictions = await _score(scorer, request, [body.text], [body.id])
+    await asyncio.to_thread(_keep, request, [body], predictions)
+    return predictions[0]
 
 
 @router.post(
     "/classify/batch",
     response_model=BatchResponse,
     summary="Classify several passages",
-    responses=responses(413, 422, 503),
+    responses=responses(401, 403, 413, 422, 503),
 )
 async def classify_batch(
     body: BatchRequest,
     request: Request,
     settings: SettingsDep,
     scorer: ScorerDep,
+    _caller: Reader,
 ) -> BatchResponse:
     """One prediction per item, in input order."""
     if not body.items:
@@ -91,4 +122,6 @@ async def classify_batch(
         _check_text(item.text, f"items[{i}].text", settings.max_text_chars)
     texts = [item.text for item in body.items]
     ids = [item.id for item in body.items]
-    return BatchResponse(results=await _score(scorer, request, texts, ids))
+    predictions = await _score(scorer, request, texts, ids)
+    await asyncio.to_thread(_keep, request, body.items, predictions)
+    return BatchResponse(results=predictions)

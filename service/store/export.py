@@ -1,0 +1,38 @@
+"""Reviews as training data: the latest review of each document, in the corpus format."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from service.store.repository import latest_reviews
+
+
+def review_record(doc, review) -> dict:
+    return {
+        "id": f"review-{doc.id}",
+        "text": doc.text,
+        "labels": review.labels,
+        "evidence": review.evidence,
+        "source": f"review {review.id} by {review.reviewer} at {review.created_at.isoformat()}",
+        "style": "reviewed",
+        "region": "unknown",
+        "negative_type": None,
+    }
+
+
+def export_reviews(session: Session, output: Path) -> int:
+    """Write the records atomically (a temporary file renamed over ``output``)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+    count = 0
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for doc, review in latest_reviews(session):
+            fh.write(json.dumps(review_record(doc, review), ensure_ascii=False) + "\n")
+            count += 1
+    os.replace(tmp, output)
+    return count
