@@ -200,8 +200,7 @@ def latest_reviews(session: Session) -> Iterator[tuple[DocumentRow, ReviewRow]]:
         .join(ReviewRow, ReviewRow.id == latest.c.review_id)
         .order_by(DocumentRow.id)
     )
-    for doc, review in rows:
-        yield doc, review
+    yield from rows  # rows unpack as (document, review)
 
 
 # ---- API keys -------------------------------------------------------------------------------
