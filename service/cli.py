@@ -332,6 +332,10 @@ def score(
     ] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Documents per batch.")] = None,
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
+    store: Annotated[
+        bool,
+        typer.Option(help="Also add documents and predictions to the review store."),
+    ] = False,
 ) -> None:
     """Score documents into OUTPUT: one prediction per document, in input order, with
     duplicates marked (duplicate_of). Rerunning the same command after a crash resumes the job:
@@ -373,6 +377,7 @@ def score(
         scheduler=scheduler,
         model=model,
         progress=sys.stderr.isatty(),
+        store_url=_store_url() if store else None,
     )
     fetcher = Fetcher(
         cache_dir=output.with_name(output.name + ".sources"),

@@ -248,3 +248,23 @@ def test_review_export_writes_the_latest_review_as_corpus_records(client, store,
     (record,) = [Record.model_validate_json(line) for line in out.read_text().splitlines()]
     assert record.labels == ["abduction"] and record.text == INCIDENT
     assert record.evidence[0].end == 40
+
+
+def test_batch_scoring_can_fill_the_store(trained, store_url, store, tmp_path):
+    import json
+
+    from service.batch.job import JobOptions, run_job
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"id": i, "text": t}) + "\n"
+            for i, t in [("a", INCIDENT), ("b", CALM), ("c", INCIDENT)]
+        )
+    )
+    run_job(JobOptions([str(src)], tmp_path / "out.jsonl", store_url=store_url), trained[0])
+    with store.sessions() as session:
+        ids = sorted(d.id for d in session.scalars(select(DocumentRow)))
+        assert ids == ["a", "b"]  # the repeated text is stored once
+        _, predictions, _ = repo.get_document(session, "a")
+        assert predictions[0].prediction["model"] == trained[1].version

@@ -34,9 +34,12 @@ class Scored:
     passages: int
     content_hash: str
     signature: bytes
+    prediction: dict | None = None  # only when the job also fills the review store
 
 
-def score_batch(predictor: Predictor, docs: list[Document], fmt: OutputFormat) -> list[Scored]:
+def score_batch(
+    predictor: Predictor, docs: list[Document], fmt: OutputFormat, keep: bool = False
+) -> list[Scored]:
     predictions, passages = predictor.predict_with_passages(
         [d.text for d in docs], [d.id for d in docs]
     )
@@ -64,6 +67,7 @@ def score_batch(predictor: Predictor, docs: list[Document], fmt: OutputFormat) -
                 passages=record["passages"],
                 content_hash=digest,
                 signature=signature(doc.text),
+                prediction=pred.model_dump(mode="json") if keep else None,
             )
         )
     return out
@@ -74,7 +78,10 @@ class Engine:
 
     workers: int = 1
 
-    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
+    def map(
+        self, batches: Iterable[list[Document]], fmt: OutputFormat, keep: bool = False
+    ) -> Iterator[list[Scored]]:
+        """Scored batches in order; ``keep`` also returns each prediction as a dict."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -85,9 +92,9 @@ class InProcessEngine(Engine):
     def __init__(self, predictor: Predictor) -> None:
         self.predictor = predictor
 
-    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
+    def map(self, batches, fmt, keep=False):
         for batch in batches:
-            yield score_batch(self.predictor, batch, fmt)
+            yield score_batch(self.predictor, batch, fmt, keep)
 
 
 _worker_predictor: Predictor | None = None
@@ -107,10 +114,10 @@ def _load_in_worker(version: str, models_dir: str) -> None:
         _worker_error = e
 
 
-def _score_in_worker(batch: list[Document], fmt: OutputFormat) -> list[Scored]:
+def _score_in_worker(batch: list[Document], fmt: OutputFormat, keep: bool) -> list[Scored]:
     if _worker_error is not None:
         raise _worker_error
-    return score_batch(_worker_predictor, batch, fmt)
+    return score_batch(_worker_predictor, batch, fmt, keep)
 
 
 def _bounded_in_order(submit, batches: Iterable, in_flight: int) -> Iterator:
@@ -136,9 +143,11 @@ class ProcessPoolEngine(Engine):
             workers, initializer=_load_in_worker, initargs=(predictor.version, str(models_dir))
         )
 
-    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
+    def map(self, batches, fmt, keep=False):
         for result in _bounded_in_order(
-            lambda b: self.pool.apply_async(_score_in_worker, (b, fmt)), batches, 2 * self.workers
+            lambda b: self.pool.apply_async(_score_in_worker, (b, fmt, keep)),
+            batches,
+            2 * self.workers,
         ):
             yield result.get()
 
@@ -147,8 +156,10 @@ class ProcessPoolEngine(Engine):
         self.pool.join()
 
 
-def _score_with(predictor: Predictor, batch: list[Document], fmt: OutputFormat) -> list[Scored]:
-    return score_batch(predictor, batch, fmt)
+def _score_with(
+    predictor: Predictor, batch: list[Document], fmt: OutputFormat, keep: bool
+) -> list[Scored]:
+    return score_batch(predictor, batch, fmt, keep)
 
 
 class DaskEngine(Engine):
@@ -172,9 +183,9 @@ class DaskEngine(Engine):
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.model = self.client.scatter(predictor, broadcast=True)
 
-    def map(self, batches: Iterable[list[Document]], fmt: OutputFormat) -> Iterator[list[Scored]]:
+    def map(self, batches, fmt, keep=False):
         for future in _bounded_in_order(
-            lambda b: self.client.submit(_score_with, self.model, b, fmt, pure=False),
+            lambda b: self.client.submit(_score_with, self.model, b, fmt, keep, pure=False),
             batches,
             2 * self.workers,
         ):

@@ -22,7 +22,14 @@ from service.batch.engines import (
     Scored,
 )
 from service.batch.fetch import Fetcher
-from service.batch.journal import Journal, Progress, errors_path, fsync, journal_path
+from service.batch.journal import (
+    Journal,
+    JournalError,
+    Progress,
+    errors_path,
+    fsync,
+    journal_path,
+)
 from service.batch.sources import SourceOptions, check_sources, read_sources
 from training.registry import load_predictor
 from training.schemas import LABELS
@@ -40,6 +47,7 @@ class JobOptions:
     scheduler: str | None = None
     model: str | None = None
     progress: bool = False
+    store_url: str | None = None  # also add documents and predictions to this review store
 
 
 @dataclass
@@ -147,6 +155,14 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
     check_sources(options.sources)
     out = options.output
     predictor, _ = load_predictor(options.model or stored_model(out), models_dir)
+    store = None
+    if options.store_url:
+        from service.store.service import Store
+
+        store = Store(options.store_url)
+        store.check()
+        if store.problem:
+            raise JournalError(store.problem)
     journal = Journal(out, _job_description(options, predictor.version))
     summary = Summary(resumed=journal.progress.records_done > 0)
     _restore_totals(summary, journal.progress)
@@ -169,8 +185,10 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
             if journal.progress.out_size == 0:
                 out_fh.write(output.header(options.format).encode("utf-8"))
             batches = _batches(records, journal.progress.records_done, options.batch_size, plan)
-            for scored in engine.map(batches, options.format):
+            for scored in engine.map(batches, options.format, keep=store is not None):
                 batch = plan.popleft()
+                if store is not None:
+                    _store_batch(store, batch, scored, predictor.model.thresholds_)
                 firsts = _write_batch(batch, scored, index, summary, options.format, out_fh)
                 for r in batch.rejected:
                     err_fh.write((json.dumps(r.as_dict(), ensure_ascii=False) + "\n").encode())
@@ -188,6 +206,8 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
     finally:
         engine.close()
         journal.close()
+        if store is not None:
+            store.close()
         if bar is not None:
             bar.close()
     return summary
@@ -210,6 +230,28 @@ def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, out_f
         lines.append(output.fill_duplicate(item.head, item.tail, first, fmt))
     out_fh.write("".join(lines).encode("utf-8"))
     return firsts
+
+
+def _store_batch(store, batch: _Batch, scored: list[Scored], thresholds) -> None:
+    """Add the batch's documents and predictions to the review store (idempotent: the same
+    text is stored once, one prediction per model), in one transaction."""
+    from service.store.repository import store_prediction
+
+    with store.sessions.begin() as session:
+        for doc, item in zip(batch.docs, scored, strict=True):
+            scores = item.prediction["scores"]
+            store_prediction(
+                session,
+                text=doc.text,
+                content_hash=item.content_hash,
+                prediction=item.prediction,
+                margin=min(abs(scores[k] - t) for k, t in zip(LABELS, thresholds, strict=True)),
+                doc_id=doc.id,
+                source=doc.source,
+                url=doc.url,
+                title=doc.title,
+                published=doc.published,
+            )
 
 
 def _progress(summary: Summary, records_done: int, out_fh, err_fh) -> Progress:
