@@ -67,7 +67,10 @@ function renderSpans() {
     remove.setAttribute("aria-label", `remove evidence ${i + 1}`);
     remove.addEventListener("click", () => { state.spans.splice(i, 1); render(); });
     const text = state.doc.text.slice(s.start, s.end);
-    li.append(remove, `${s.label}: “${text.length > 90 ? text.slice(0, 90) + "…" : text}”`);
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.background = COLORS[state.labels.indexOf(s.label)];
+    li.append(remove, swatch, `${s.label}: “${text.length > 90 ? text.slice(0, 90) + "…" : text}”`);
     return li;
   }));
 }
