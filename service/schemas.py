@@ -37,6 +37,7 @@ class ClassifyRequest(BaseModel):
     )
     store: bool = Field(
         default=False,
+        strict=True,
         description="Also keep the passage and its prediction in the review store (needs a "
         "database; the same text is stored once).",
     )

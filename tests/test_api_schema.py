@@ -7,25 +7,41 @@ from hypothesis import HealthCheck, settings
 
 from service.app import create_app
 from service.config import Settings
+from service.store import repository as repo
+from service.store.db import upgrade
+from service.store.service import Store
 from tests.servers import live_server
 
 LIMITS = {"max_text_chars": 2000, "max_batch_items": 8}
 # The API answers 413 (not 422) for a passage or batch over the limits, as its schema documents.
 CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
-    {"checks": {"negative_data_rejection": {"expected-statuses": [400, 404, 405, 413, 422]}}}
+    {
+        "checks": {
+            "negative_data_rejection": {"expected-statuses": [400, 401, 403, 404, 405, 413, 422]}
+        }
+    }
 )
-schema = schemathesis.openapi.from_dict(
-    create_app(Settings(**LIMITS)).openapi(), config=CONFIG
-)
+schema = schemathesis.openapi.from_dict(create_app(Settings(**LIMITS)).openapi(), config=CONFIG)
 
 
 @pytest.fixture(scope="module")
-def base_url(trained):
-    with live_server(Settings(models_dir=trained[0], **LIMITS)) as base:
-        yield base
+def api(trained, tmp_path_factory):
+    """The live API with a migrated store and a reviewer key, so that review endpoints are
+    exercised past authentication."""
+    folder = tmp_path_factory.mktemp("store")
+    url = f"sqlite:///{folder / 'store.db'}"
+    upgrade(url)
+    store = Store(url)
+    with store.sessions.begin() as session:
+        key = repo.create_key(session, "schemathesis", "reviewer")
+    store.close()
+    settings = Settings(models_dir=trained[0], database_url=url, data_dir=folder, **LIMITS)
+    with live_server(settings) as base:
+        yield base, {"Authorization": f"Bearer {key}"}
 
 
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, base_url):
-    case.call_and_validate(base_url=base_url)
+def test_api_conforms_to_its_schema(case, api):
+    base_url, headers = api
+    case.call_and_validate(base_url=base_url, headers=headers)
