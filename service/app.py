@@ -17,7 +17,7 @@ from service.errors import install_error_handlers
 from service.logs import configure_logging
 from service.metrics import set_active_model
 from service.middleware import RequestObserver
-from service.routes import classify, documents, health, info, web
+from service.routes import classify, documents, health, info, models, web
 from service.scorer import Scorer
 from service.store.db import database_url
 from service.store.service import Store
@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.openapi = lambda: _openapi_with_limits(app, settings)
     install_error_handlers(app)
-    for module in (classify, documents, info, health, web):
+    for module in (classify, documents, models, info, health, web):
         app.include_router(module.router)
     app.add_middleware(RequestObserver, max_body_bytes=settings.max_request_bytes)
     return app

@@ -33,6 +33,52 @@ keys_app = typer.Typer(help="API keys (only their hashes are stored).", no_args_
 app.add_typer(keys_app, name="keys")
 review_app = typer.Typer(help="Reviews stored by reviewers.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+models_app = typer.Typer(help="Model versions: list, promote, roll back.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Every version with its status, date, training data and evaluation figures."""
+    from training.registry import statuses
+
+    for m in statuses(get_settings().models_dir):
+        ev = m.evaluation
+        typer.echo(
+            f"{m.version}\t{m.status}\t{m.created_at:%Y-%m-%d %H:%M}\t"
+            f"corpus {m.corpus_checksum[:12]}\treviews {m.reviews}\t"
+            f"macro-F1 {ev.get('macro_f1', 0):.3f}\tFPR {ev.get('negative_false_positive_rate', 0):.3f}"
+        )
+
+
+@models_app.command("promote")
+def models_promote(version: Annotated[str, typer.Argument(help="Version to activate.")]) -> None:
+    """Make VERSION active; every API worker switches to it within a second or so."""
+    import getpass
+
+    from training.registry import set_active
+
+    try:
+        set_active(
+            version, get_settings().models_dir, by=f"cli:{getpass.getuser()}", reason="promoted"
+        )
+    except RegistryError as e:
+        fail(str(e))
+    typer.echo(f"{version} is now active")
+
+
+@models_app.command("rollback")
+def models_rollback() -> None:
+    """Re-activate the version that was active before the current one."""
+    import getpass
+
+    from training.registry import rollback
+
+    try:
+        version = rollback(get_settings().models_dir, by=f"cli:{getpass.getuser()}")
+    except RegistryError as e:
+        fail(str(e))
+    typer.echo(f"rolled back: {version} is now active")
 
 
 def fail(message: str, code: int = 1) -> None:

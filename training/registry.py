@@ -4,10 +4,12 @@ Layout::
 
     models/
       ACTIVE                  # the active version's name (replaced atomically)
+      ACTIVATIONS.jsonl       # every activation: version, time, by whom, why (for rollback)
       <version>/
         model.joblib          # the fitted GraveViolationClassifier
         card.json             # what it was trained on, how, and how well it did
         checksums.json        # SHA-256 of model.joblib and card.json
+        REJECTED.json         # only for a candidate the evaluation gate refused
 
 A model is unpickled only after its checksum matches, and only if it was trained with the
 scikit-learn version that is installed.
@@ -37,6 +39,8 @@ MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CHECKSUM_FILE = "checksums.json"
 ACTIVE_FILE = "ACTIVE"
+ACTIVATIONS_FILE = "ACTIVATIONS.jsonl"
+REJECTED_FILE = "REJECTED.json"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
@@ -112,10 +116,98 @@ def save_model(
     return final
 
 
-def set_active(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> None:
-    """Make ``version`` the active model (an atomic replace of the ACTIVE file)."""
+def set_active(
+    version: str,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    by: str = "gravewatch train",
+    reason: str = "trained",
+) -> None:
+    """Make ``version`` the active model (an atomic replace of the ACTIVE file) and record who
+    did it in the activation log."""
     verify(version, models_dir)
     _write_atomic(models_dir / ACTIVE_FILE, version + "\n")
+    entry = {"version": version, "at": datetime.now(UTC).isoformat(), "by": by, "reason": reason}
+    with (models_dir / ACTIVATIONS_FILE).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def activations(models_dir: Path = DEFAULT_MODELS_DIR) -> list[dict]:
+    """Every activation, oldest first (``version``, ``at``, ``by``, ``reason``)."""
+    path = models_dir / ACTIVATIONS_FILE
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by a crash
+    return out
+
+
+def rollback(models_dir: Path = DEFAULT_MODELS_DIR, by: str = "cli") -> str:
+    """Re-activate the model that was active before the current one; its version."""
+    current = active_version(models_dir)
+    history = [a["version"] for a in activations(models_dir)]
+    while history and history[-1] == current:
+        history.pop()
+    for version in reversed(history):
+        if version != current and (models_dir / version).is_dir():
+            set_active(version, models_dir, by=by, reason=f"rollback from {current}")
+            return version
+    raise RegistryError(f"no earlier model to roll back to from {current}")
+
+
+class ModelStatus(BaseModel):
+    version: str = Field(description="Model version.")
+    status: str = Field(description="active, candidate (never active), rejected, or retired.")
+    created_at: datetime = Field(description="When training finished (UTC).")
+    corpus_checksum: str = Field(description="Checksum of the training corpus.")
+    reviews: int = Field(description="Reviewed documents in its training data.")
+    evaluation: dict = Field(description="Macro-F1, micro-F1 and negative FPR on its eval set.")
+
+
+def mark_rejected(version: str, comparison: dict, models_dir: Path = DEFAULT_MODELS_DIR) -> None:
+    """Keep a candidate that failed the evaluation gate, with the comparison that failed it."""
+    _write_atomic(models_dir / version / REJECTED_FILE, json.dumps(comparison, indent=2))
+
+
+def statuses(models_dir: Path = DEFAULT_MODELS_DIR) -> list[ModelStatus]:
+    """Every registered version with its status, newest first."""
+    try:
+        current = active_version(models_dir)
+    except RegistryError:
+        current = None
+    ever_active = {a["version"] for a in activations(models_dir)}
+    out = []
+    for version in reversed(list_versions(models_dir)):
+        card = read_card(version, models_dir)
+        if version == current:
+            status = "active"
+        elif (models_dir / version / REJECTED_FILE).exists():
+            status = "rejected"
+        elif version in ever_active:
+            status = "retired"
+        else:
+            status = "candidate"
+        ev = card.evaluation
+        out.append(
+            ModelStatus(
+                version=version,
+                status=status,
+                created_at=card.created_at,
+                corpus_checksum=card.corpus.get("checksum", ""),
+                reviews=int(card.corpus.get("reviews", 0)),
+                evaluation={
+                    k: ev[k]
+                    for k in ("macro_f1", "micro_f1", "negative_false_positive_rate")
+                    if k in ev
+                },
+            )
+        )
+    return out
 
 
 def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:

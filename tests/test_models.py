@@ -1,0 +1,98 @@
+"""Model versions: statuses, promotion and rollback, from the CLI and the API."""
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from service.app import create_app
+from service.cli import app as cli
+from service.config import Settings
+from service.store import repository as repo
+from service.store.db import upgrade
+from service.store.service import Store
+from training.registry import active_version, mark_rejected, set_active, statuses
+
+runner = CliRunner()
+
+
+def clone(models, version: str, new: str) -> str:
+    """A second registered version: the same model under another name, checksums renewed."""
+    shutil.copytree(models / version, models / new)
+    card_path = models / new / "card.json"
+    card = json.loads(card_path.read_text())
+    card["version"] = new
+    card_path.write_text(json.dumps(card))
+    sums = json.loads((models / new / "checksums.json").read_text())
+    sums["card.json"] = hashlib.sha256(card_path.read_bytes()).hexdigest()
+    (models / new / "checksums.json").write_text(json.dumps(sums))
+    return new
+
+
+@pytest.fixture
+def registry(trained, models_copy):
+    first = trained[1].version
+    second = clone(models_copy, first, "29990101T000000000000Z-second")
+    third = clone(models_copy, first, "29990102T000000000000Z-third")
+    set_active(second, models_copy, by="test", reason="trained")
+    return models_copy, first, second, third
+
+
+def test_statuses_follow_the_activation_history(registry):
+    models, first, second, third = registry
+    mark_rejected(third, {"macro_f1": {"active": 0.8, "candidate": 0.7}}, models)
+    by_version = {m.version: m.status for m in statuses(models)}
+    assert by_version == {second: "active", first: "retired", third: "rejected"}
+
+
+def test_cli_promote_list_and_rollback(registry):
+    models, first, second, third = registry
+    env = {"GRAVEWATCH_MODELS_DIR": str(models)}
+    assert runner.invoke(cli, ["models", "promote", third], env=env).exit_code == 0
+    assert active_version(models) == third
+    listed = runner.invoke(cli, ["models", "list"], env=env).stdout
+    assert f"{third}\tactive" in listed and f"{second}\tretired" in listed
+    back = runner.invoke(cli, ["models", "rollback"], env=env)
+    assert back.exit_code == 0 and active_version(models) == second
+    missing = runner.invoke(cli, ["models", "promote", "nope"], env=env)
+    assert missing.exit_code == 1 and "nope" in missing.output
+
+
+@pytest.fixture
+def api(registry, tmp_path):
+    models = registry[0]
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    store = Store(url)
+    with store.sessions.begin() as session:
+        admin = repo.create_key(session, "ops", "admin")
+        reader = repo.create_key(session, "newsroom", "reader")
+    store.close()
+    settings = Settings(models_dir=models, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        yield client, {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {reader}"}
+
+
+def test_api_lists_promotes_and_rolls_back(registry, api):
+    models, first, second, third = registry
+    client, admin, reader = api
+    listed = client.get("/v1/models", headers=reader).json()
+    assert [m["status"] for m in listed if m["version"] == second] == ["active"]
+    assert client.post(f"/v1/models/{third}/promote", headers=reader).status_code == 403
+    promoted = client.post(f"/v1/models/{third}/promote", headers=admin)
+    assert promoted.status_code == 200 and promoted.json() == {"active": third}
+    assert active_version(models) == third
+    assert client.post("/v1/models/rollback", headers=admin).json() == {"active": second}
+    assert client.post("/v1/models/nope/promote", headers=admin).status_code == 404
+
+
+def test_a_damaged_version_cannot_be_promoted(registry, api):
+    models, first, second, third = registry
+    client, admin, _ = api
+    (models / third / "model.joblib").write_bytes(b"not a model")
+    refused = client.post(f"/v1/models/{third}/promote", headers=admin)
+    assert refused.status_code == 422 and "checksum" in refused.json()["error"]["message"]
+    assert active_version(models) == second
