@@ -96,9 +96,13 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def save_model(
-    model: GraveViolationClassifier, card: ModelCard, models_dir: Path = DEFAULT_MODELS_DIR
+    model: GraveViolationClassifier,
+    card: ModelCard,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
-    """Write ``models/<version>/`` completely under a temporary name, then rename it."""
+    """Write ``models/<version>/`` completely under a temporary name, then rename it.
+    ``extra_files`` (such as the reviews a model was trained on) are checksummed too."""
     models_dir.mkdir(parents=True, exist_ok=True)
     final = models_dir / card.version
     if final.exists():
@@ -107,7 +111,10 @@ def save_model(
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
         (tmp / CARD_FILE).write_text(card.model_dump_json(indent=2), encoding="utf-8")
-        sums = {name: _sha256(tmp / name) for name in (MODEL_FILE, CARD_FILE)}
+        for name, content in (extra_files or {}).items():
+            (tmp / name).write_bytes(content)
+        names = (MODEL_FILE, CARD_FILE, *(extra_files or {}))
+        sums = {name: _sha256(tmp / name) for name in names}
         (tmp / CHECKSUM_FILE).write_text(json.dumps(sums, indent=2), encoding="utf-8")
         os.replace(tmp, final)
     except BaseException:
@@ -241,7 +248,7 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
             f"model {version!r} has no {CHECKSUM_FILE} in {models_dir}: it is incomplete or "
             "missing; retrain with `gravewatch train`"
         ) from None
-    for name in (MODEL_FILE, CARD_FILE):
+    for name in {MODEL_FILE, CARD_FILE, *expected}:
         path = folder / name
         if not path.is_file() or _sha256(path) != expected.get(name):
             raise RegistryError(

@@ -47,23 +47,42 @@ def train(
     models_dir: Path = DEFAULT_MODELS_DIR,
     activate: bool = True,
 ) -> ModelCard:
-    """Fit on the training split, evaluate on the evaluation split, save and activate."""
+    """Fit on the corpus training split, evaluate on its evaluation split, save and activate."""
     records = read_corpus(corpus)
-    train_records = [r for r in records if split_of(r) == "train"]
-    eval_records = [r for r in records if split_of(r) == "eval"]
-    model = fit_model(train_records, seed=seed)
+    return train_records(
+        records,
+        seed=seed,
+        models_dir=models_dir,
+        activate=activate,
+        data={"files": [str(p) for p in corpus_files(corpus)]},
+    )
+
+
+def train_records(
+    records: Sequence[Record],
+    seed: int = 0,
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    activate: bool = True,
+    data: dict | None = None,
+    extra_files: dict[str, bytes] | None = None,
+) -> ModelCard:
+    """Fit on the records' training split, evaluate on their evaluation split and save;
+    ``data`` adds to the card's description of the training data."""
+    train_set = [r for r in records if split_of(r) == "train"]
+    eval_set = [r for r in records if split_of(r) == "eval"]
+    model = fit_model(train_set, seed=seed)
     version = new_version(corpus_checksum(records))
-    report = evaluate(Predictor(model, version), eval_records, "corpus evaluation split")
+    report = evaluate(Predictor(model, version), eval_set, "evaluation split")
     card = ModelCard(
         version=version,
         created_at=datetime.now(UTC),
         libraries=library_versions(),
         corpus={
-            "files": [str(p) for p in corpus_files(corpus)],
+            **(data or {}),
             "checksum": corpus_checksum(records),
             "records": len(records),
-            "train_records": len(train_records),
-            "eval_records": len(eval_records),
+            "train_records": len(train_set),
+            "eval_records": len(eval_set),
             "seed": seed,
         },
         parameters={k: v for k, v in model.get_params().items()},
@@ -72,7 +91,7 @@ def train(
         cross_validation=model.cv_report_,
         evaluation=report.model_dump(exclude={"worst_errors", "pr_curves"}),
     )
-    save_model(model, card, models_dir)
+    save_model(model, card, models_dir, extra_files)
     if activate:
         set_active(version, models_dir)
     return card

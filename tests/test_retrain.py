@@ -1,0 +1,28 @@
+"""Retraining from reviews: corrections make the model better on documents of their kind, and
+the gate refuses a candidate trained on wrong reviews (benchmarks/retrain_evidence.py)."""
+
+import json
+
+from benchmarks.retrain_evidence import run
+from training.registry import active_version, statuses, verify
+
+
+def test_corrections_are_learnt_and_wrong_reviews_are_rejected(tmp_path):
+    before, after, accepted, rejected = run(tmp_path)
+
+    assert accepted.promoted and accepted.reasons == []
+    assert after["macro"] > before["macro"]
+    assert accepted.held_out_reviews > 50 and accepted.training_reviews > 200
+
+    assert not rejected.promoted and rejected.reasons
+    assert active_version(tmp_path) == accepted.candidate
+    by_version = {m.version: m for m in statuses(tmp_path)}
+    assert by_version[rejected.candidate].status == "rejected"
+    assert by_version[accepted.candidate].status == "active"
+    comparison = json.loads((tmp_path / rejected.candidate / "REJECTED.json").read_text())
+    assert comparison["reasons"] == rejected.reasons
+
+    card = verify(accepted.candidate, tmp_path)  # reviews.jsonl is checksummed with the model
+    assert card.corpus["reviews"] == 550 and card.corpus["reviews_file"] == "reviews.jsonl"
+    snapshot = (tmp_path / accepted.candidate / "reviews.jsonl").read_text().splitlines()
+    assert len(snapshot) == 550
