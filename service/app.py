@@ -17,6 +17,7 @@ from service.errors import install_error_handlers
 from service.logs import configure_logging
 from service.metrics import set_active_model
 from service.middleware import RequestObserver
+from service.retraining import fail_interrupted
 from service.routes import classify, documents, health, info, models, web
 from service.scorer import Scorer
 from service.store.db import database_url
@@ -77,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         scorer.start()
         store = Store(database_url(settings.database_url, settings.data_dir))
         await asyncio.to_thread(store.check)
+        if not store.problem:
+            await asyncio.to_thread(fail_interrupted, store)
         app.state.store = store
         app.state.settings = settings
         app.state.active_model = active

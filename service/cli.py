@@ -288,6 +288,45 @@ def review_export(
     typer.echo(f"exported {count} reviewed document(s) to {output}", err=True)
 
 
+@app.command()
+def retrain(
+    force: Annotated[
+        bool, typer.Option(help="Promote the candidate even if the evaluation gate refuses it.")
+    ] = False,
+    job: Annotated[int | None, typer.Option(help="Run this queued job (used by the API).")] = None,
+) -> None:
+    """Train a candidate on the corpus training split plus the latest review of every reviewed
+    document, evaluate it and the active model on the same set (corpus evaluation split plus
+    held-out reviews), and promote it only if it is not worse (GRAVEWATCH_RETRAIN_*_TOLERANCE).
+    Exit status 0 promoted, 4 rejected by the gate, 1 failed."""
+    import getpass
+
+    from service.retraining import fail_interrupted, run_job, start_job
+    from service.store.repository import StoreError
+
+    store, _ = _sessions()
+    fail_interrupted(store)
+    try:
+        if job is None:
+            job = start_job(store, f"cli:{getpass.getuser()}", force).id
+        finished = run_job(store, get_settings(), job)
+    except StoreError as e:
+        fail(e.message)
+    except (CorpusError, RegistryError) as e:
+        fail(str(e))
+    result = finished.result
+    typer.echo(
+        f"job {finished.id}: {finished.state}; candidate {result['candidate']} macro-F1 "
+        f"{result['macro_f1']['candidate']:.3f} vs active {result['macro_f1']['active']} "
+        f"on {result['evaluation_passages']} passages ({result['held_out_reviews']} held-out "
+        f"reviews, {result['training_reviews']} reviews trained on)"
+    )
+    for reason in result["reasons"]:
+        typer.echo(f"  gate: {reason}")
+    if finished.state == "rejected":
+        raise typer.Exit(4)
+
+
 def _train_if_missing(models_dir: Path) -> None:
     from training.registry import active_version
     from training.train import train as train_model
@@ -444,3 +483,7 @@ def score(
     if summary.rejected:
         typer.echo(f"rejected records: {output}.errors.jsonl", err=True)
         raise typer.Exit(3)
+
+
+if __name__ == "__main__":
+    app()

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     require_api_key: bool = Field(
         default=False, description="Classify endpoints need a reader key (off for local use)."
     )
+    retrain_macro_tolerance: float = Field(
+        default=0.01, ge=0, description="Largest macro-F1 drop a retrained model may show."
+    )
+    retrain_label_tolerance: float = Field(
+        default=0.05, ge=0, description="Largest per-label F1 drop a retrained model may show."
+    )
     claim_minutes: float = Field(
         default=10.0, gt=0, description="How long a queue item stays claimed by a reviewer."
     )

@@ -90,7 +90,8 @@ def store_url(request, tmp_path) -> str:
             pytest.skip("GRAVEWATCH_TEST_DATABASE_URL is not set")
         engine = create_engine(url)
         with engine.begin() as conn:
-            for table in ("reviews", "predictions", "documents", "api_keys", "alembic_version"):
+            for table in ("jobs", "reviews", "predictions", "documents", "api_keys",
+                          "alembic_version"):
                 conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
         engine.dispose()
     upgrade(url)

@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth import Admin, Reader
+from service.deps import StoreDep
 from service.errors import ApiError
+from service.retraining import launch, start_job
 from service.routes import JsonRoute
+from service.store.tables import JobRow
 from training.registry import ModelStatus, RegistryError, rollback, set_active, statuses
 
 from .responses import responses
 
 router = APIRouter(prefix="/v1", tags=["models"], route_class=JsonRoute)
+
+
+class RetrainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    force: bool = Field(
+        default=False, strict=True, description="Promote even if the gate refuses the candidate."
+    )
+
+
+class JobPublic(BaseModel):
+    id: int = Field(description="Job number.")
+    kind: str = Field(description="What the job does (retrain).")
+    state: str = Field(description="queued, running, succeeded, rejected or failed.")
+    stage: str = Field(description="What it is doing now.")
+    progress: float = Field(description="From 0 to 1.")
+    requested_by: str = Field(description="Who started it.")
+    force: bool = Field(description="Whether the gate was overridden.")
+    result: dict | None = Field(description="The comparison of candidate and active model.")
+    error: str | None = Field(description="Why it failed.")
+    created_at: datetime = Field(description="When it was requested (UTC).")
+    updated_at: datetime = Field(description="Last change (UTC).")
 
 
 class Activated(BaseModel):
@@ -67,3 +93,38 @@ async def roll_back(request: Request, caller: Admin) -> Activated:
     except RegistryError as e:
         raise ApiError(409, "no_earlier_model", str(e)) from None
     return Activated(active=version)
+
+
+@router.post(
+    "/models/retrain",
+    response_model=JobPublic,
+    status_code=202,
+    summary="Start a retraining job",
+    responses=responses(401, 403, 409, 422, 503),
+)
+async def start_retrain(
+    request: Request, caller: Admin, store: StoreDep, body: RetrainRequest | None = None
+) -> JobPublic:
+    """Trains a candidate on the corpus and the reviews in a separate process; poll
+    ``GET /v1/jobs/{id}``. One at a time: a second request gets 409 naming the running job."""
+    force = body.force if body else False
+    job = await asyncio.to_thread(start_job, store, f"api:{caller.name}", force)
+    await asyncio.to_thread(launch, request.app.state.settings, job.id)
+    return JobPublic.model_validate(job, from_attributes=True)
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobPublic,
+    summary="A job's state, progress and result",
+    responses=responses(401, 403, 404, 422, 503),
+)
+async def get_job(job_id: int, caller: Admin, store: StoreDep) -> JobPublic:
+    def read() -> JobPublic:
+        with store.sessions() as session:
+            job = session.get(JobRow, job_id)
+            if job is None:
+                raise ApiError(404, "job_not_found", f"no job {job_id}")
+            return JobPublic.model_validate(job, from_attributes=True)
+
+    return await asyncio.to_thread(read)

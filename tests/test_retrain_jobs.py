@@ -1,0 +1,94 @@
+"""Retraining jobs over the API: one at a time, in another process, classification unaffected;
+a job whose process died is marked failed at the next start."""
+
+import socket
+import time
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.config import Settings
+from service.store import repository as repo
+from service.store.db import upgrade
+from service.store.service import Store
+from service.store.tables import JobRow
+from training.registry import active_version
+
+
+def setup_store(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    store = Store(url)
+    with store.sessions.begin() as session:
+        admin = {"Authorization": f"Bearer {repo.create_key(session, 'ops', 'admin')}"}
+    return url, store, admin
+
+
+def test_retrain_job_runs_once_at_a_time_without_blocking_classification(models_copy, tmp_path):
+    url, store, admin = setup_store(tmp_path)
+    before = active_version(models_copy)
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        started = client.post("/v1/models/retrain", json={}, headers=admin)
+        assert started.status_code == 202, started.text
+        job_id = started.json()["id"]
+        second = client.post("/v1/models/retrain", json={}, headers=admin)
+        assert second.status_code == 409 and f"job {job_id}" in second.json()["error"]["message"]
+
+        deadline = time.monotonic() + 240
+        while True:
+            job = client.get(f"/v1/jobs/{job_id}", headers=admin).json()
+            assert (
+                client.post("/v1/classify", json={"text": "Markets reopened."}).status_code == 200
+            )
+            if job["state"] in ("succeeded", "rejected", "failed"):
+                break
+            assert time.monotonic() < deadline, job
+            time.sleep(1)
+    assert job["state"] == "succeeded", job
+    assert job["result"]["active"] == before and job["result"]["promoted"]
+    assert active_version(models_copy) == job["result"]["candidate"] != before
+    store.close()
+
+
+def test_interrupted_jobs_are_marked_failed_at_the_next_start(models_copy, tmp_path):
+    url, store, admin = setup_store(tmp_path)
+    with store.sessions.begin() as session:
+        gone = JobRow(
+            kind="retrain",
+            state="running",
+            stage="training",
+            progress=0.3,
+            requested_by="x",
+            force=False,
+            running=1,
+            runner=f"{socket.gethostname()}:999999",
+            created_at=repo.now(),
+            updated_at=repo.now(),
+        )
+        session.add(gone)
+        session.flush()
+        gone_id = gone.id
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        job = client.get(f"/v1/jobs/{gone_id}", headers=admin).json()
+        assert job["state"] == "failed" and "interrupted" in job["error"]
+        assert client.get("/v1/jobs/12345", headers=admin).status_code == 404
+    with store.sessions.begin() as session:
+        stale = JobRow(
+            kind="retrain",
+            state="queued",
+            stage="queued",
+            progress=0.0,
+            requested_by="x",
+            force=False,
+            running=1,
+            created_at=repo.now() - timedelta(hours=1),
+            updated_at=repo.now(),
+        )
+        session.add(stale)
+    from service.retraining import fail_interrupted
+
+    assert fail_interrupted(store) == 1
+    store.close()
