@@ -92,3 +92,53 @@ def test_interrupted_jobs_are_marked_failed_at_the_next_start(models_copy, tmp_p
 
     assert fail_interrupted(store) == 1
     store.close()
+
+
+def test_killed_retraining_leaves_the_active_model_and_fails_the_job(models_copy, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    url, store, admin = setup_store(tmp_path)
+    before = active_version(models_copy)
+    env = {
+        **os.environ,
+        "GRAVEWATCH_MODELS_DIR": str(models_copy),
+        "GRAVEWATCH_DATABASE_URL": url,
+        "GRAVEWATCH_DATA_DIR": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "retrain"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        with store.sessions() as session:
+            job = session.query(JobRow).first()
+            if job is not None and job.state == "running" and job.stage == "training":
+                break
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    time.sleep(2)  # well into the fit
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"/v1/jobs/{job.id}", headers=admin).json()["state"] == "failed"
+        assert client.get("/readyz").json()["model"] == before
+    assert active_version(models_copy) == before
+    store.close()
+
+
+def test_force_promotes_despite_the_gate_and_records_who(models_copy, monkeypatch):
+    import training.retrain as retrain_module
+    from training.registry import activations
+
+    monkeypatch.setattr(retrain_module, "gate", lambda *a: ["pretend the gate refused"])
+    result = retrain_module.retrain([], models_copy, force_by="cli:alice")
+    assert result.promoted and result.forced_by == "cli:alice"
+    assert active_version(models_copy) == result.candidate
+    assert activations(models_copy)[-1]["by"] == "cli:alice"

@@ -280,4 +280,8 @@ def load_predictor(
 def list_versions(models_dir: Path = DEFAULT_MODELS_DIR) -> list[str]:
     if not models_dir.is_dir():
         return []
-    return sorted(p.name for p in models_dir.iterdir() if p.is_dir() and (p / CARD_FILE).is_file())
+    return sorted(
+        p.name
+        for p in models_dir.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / CARD_FILE).is_file()
+    )
