@@ -91,7 +91,8 @@ async def classify(
     """Scores for the six labels; labels at or above threshold with their evidence spans."""
     _check_text(body.text, "text", settings.max_text_chars)
     predictions = await _score(scorer, request, [body.text], [body.id])
-    await asyncio.to_thread(_keep, request, [body], predictions)
+    if body.store:
+        await asyncio.to_thread(_keep, request, [body], predictions)
     return predictions[0]
 
 
@@ -123,5 +124,6 @@ async def classify_batch(
     texts = [item.text for item in body.items]
     ids = [item.id for item in body.items]
     predictions = await _score(scorer, request, texts, ids)
-    await asyncio.to_thread(_keep, request, body.items, predictions)
+    if any(item.store for item in body.items):
+        await asyncio.to_thread(_keep, request, body.items, predictions)
     return BatchResponse(results=predictions)
