@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -30,7 +31,7 @@ def _bearer(request: Request) -> str | None:
 def require(role: str):
     """A dependency that admits callers whose key has ``role`` or a higher one."""
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
         settings = request.app.state.settings
         key = _bearer(request)
         if key is None:
@@ -42,9 +43,13 @@ def require(role: str):
                 "this endpoint needs an API key: send 'Authorization: Bearer <key>' "
                 "(create one with `gravewatch keys create`)",
             )
-        store = get_store(request)
-        with store.sessions() as session:
-            row = authenticate(session, key)
+        store = await get_store(request)
+
+        def lookup():
+            with store.sessions() as session:
+                return authenticate(session, key)
+
+        row = await asyncio.to_thread(lookup)
         if row is None:
             raise ApiError(401, "invalid_api_key", "the API key is unknown or revoked")
         if ROLES.index(row.role) < ROLES.index(role):

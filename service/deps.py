@@ -1,4 +1,7 @@
-"""Dependencies injected into routes, as ``Annotated`` aliases."""
+"""Dependencies injected into routes, as ``Annotated`` aliases.
+
+They are ``async`` because they do no blocking work: FastAPI would run plain functions in its
+thread pool, one thread hop per dependency per request."""
 
 from __future__ import annotations
 
@@ -13,15 +16,15 @@ from service.scorer import Scorer
 from service.store.service import Store
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_active(request: Request) -> ActiveModel:
+async def get_active(request: Request) -> ActiveModel:
     return request.app.state.active_model
 
 
-def get_loaded(request: Request) -> LoadedModel:
+async def get_loaded(request: Request) -> LoadedModel:
     loaded = request.app.state.active_model.current
     if loaded is None:
         reason = request.app.state.active_model.last_error or "no model is loaded yet"
@@ -29,7 +32,13 @@ def get_loaded(request: Request) -> LoadedModel:
     return loaded
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
+    return usable_store(request)
+
+
+def usable_store(request: Request) -> Store:
+    """The review store, or 503 saying what is missing (the check runs again each time until
+    the operator has fixed it)."""
     store = request.app.state.store
     if store.problem:
         store.check()  # the operator may have run the migrations since
@@ -38,7 +47,7 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def get_scorer(request: Request) -> Scorer:
+async def get_scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
 

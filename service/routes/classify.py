@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from service.auth import Reader
 from service.batch.dedup import content_hash
-from service.deps import ScorerDep, SettingsDep, get_store
+from service.deps import ScorerDep, SettingsDep, usable_store
 from service.errors import ApiError
 from service.metrics import LABELS_EMITTED, PASSAGES
 from service.routes import JsonRoute
@@ -41,7 +41,7 @@ def _keep(request: Request, items: list, predictions: list[Prediction]) -> None:
     wanted = [(i, p) for i, p in zip(items, predictions, strict=True) if i.store]
     if not wanted:
         return
-    store = get_store(request)
+    store = usable_store(request)
     thresholds = dict(
         zip(LABELS, request.app.state.active_model.current.predictor.model.thresholds_, strict=True)
     )
