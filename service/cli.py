@@ -220,15 +220,14 @@ def db_upgrade() -> None:
 
 
 def _sessions():
-    from sqlalchemy.exc import SQLAlchemyError
-
+    """The review store, or exit 1 saying what is missing."""
     from service.store.service import Store
 
     store = Store(_store_url())
     store.check()
     if store.problem:
         fail(store.problem)
-    return store, SQLAlchemyError
+    return store
 
 
 @keys_app.command("create")
@@ -239,7 +238,7 @@ def keys_create(
     """Create a key and print it once; only its hash is kept."""
     from service.store.repository import StoreError, create_key
 
-    store, _ = _sessions()
+    store = _sessions()
     try:
         with store.sessions.begin() as session:
             key = create_key(session, name, role)
@@ -254,7 +253,7 @@ def keys_list() -> None:
     """Name, role, creation and revocation time of every key."""
     from service.store.repository import list_keys
 
-    store, _ = _sessions()
+    store = _sessions()
     with store.sessions() as session:
         for row in list_keys(session):
             state = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
@@ -266,7 +265,7 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
     """Revoke a key: requests with it get 401 from now on."""
     from service.store.repository import StoreError, revoke_key
 
-    store, _ = _sessions()
+    store = _sessions()
     try:
         with store.sessions.begin() as session:
             revoke_key(session, name)
@@ -282,7 +281,7 @@ def review_export(
     """The latest review of each reviewed document, in the corpus record format."""
     from service.store.export import export_reviews
 
-    store, _ = _sessions()
+    store = _sessions()
     with store.sessions() as session:
         count = export_reviews(session, output)
     typer.echo(f"exported {count} reviewed document(s) to {output}", err=True)
@@ -304,7 +303,7 @@ def retrain(
     from service.retraining import fail_interrupted, run_job, start_job
     from service.store.repository import StoreError
 
-    store, _ = _sessions()
+    store = _sessions()
     fail_interrupted(store)
     try:
         if job is None:

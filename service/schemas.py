@@ -10,6 +10,13 @@ from training.schemas import LabelId, Prediction
 from training.taxonomy import LabelDefinition
 
 
+def is_blank(text: str) -> bool:
+    """No character but whitespace (Python's ``str.isspace``) and U+FEFF: the one rule for an
+    empty passage, in the API (documented by ``ClassifyRequest.text``'s pattern) and in batch
+    input."""
+    return not text.replace("\ufeff", "").strip()
+
+
 class ClassifyRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",

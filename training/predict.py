@@ -40,6 +40,11 @@ class Predictor:
     version: str
     max_passage_chars: int = MAX_PASSAGE_CHARS
 
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Decision threshold per label."""
+        return {label: float(t) for label, t in zip(LABELS, self.model.thresholds_, strict=True)}
+
     def predict(
         self, texts: Sequence[str], ids: Sequence[str | None] | None = None
     ) -> list[Prediction]:
@@ -76,7 +81,7 @@ class Predictor:
     def _prediction(
         self, text: str, doc_id: str | None, p: np.ndarray, sent: SentenceScores
     ) -> Prediction:
-        thresholds = self.model.thresholds_
+        thresholds = self.model.thresholds_  # the array, not the dict: this is the hot path
         fired = sorted(
             (k for k in range(len(LABELS)) if p[k] >= thresholds[k]), key=lambda k: -p[k]
         )

@@ -28,7 +28,7 @@ from service.batch.journal import (
     Progress,
     errors_path,
     fsync,
-    journal_path,
+    stored_model,
 )
 from service.batch.sources import SourceOptions, check_sources, read_sources
 from training.registry import load_predictor
@@ -92,21 +92,6 @@ def _job_description(options: JobOptions, model: str) -> dict:
         "id_column": so.id_column,
         "model": model,
     }
-
-
-def stored_model(out: Path) -> str | None:
-    """The model version an unfinished job on ``out`` was started with."""
-    path = journal_path(out)
-    if not path.exists():
-        return None
-    import sqlite3
-
-    db = sqlite3.connect(path)
-    try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
-    finally:
-        db.close()
-    return json.loads(row[0]).get("model") if row else None
 
 
 def _engine(options: JobOptions, predictor, models_dir: Path) -> Engine:
@@ -188,7 +173,7 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
             for scored in engine.map(batches, options.format, keep=store is not None):
                 batch = plan.popleft()
                 if store is not None:
-                    _store_batch(store, batch, scored, predictor.model.thresholds_)
+                    _store_batch(store, batch, scored, predictor.thresholds)
                 firsts = _write_batch(batch, scored, index, summary, options.format, out_fh)
                 for r in batch.rejected:
                     err_fh.write((json.dumps(r.as_dict(), ensure_ascii=False) + "\n").encode())
@@ -239,13 +224,12 @@ def _store_batch(store, batch: _Batch, scored: list[Scored], thresholds) -> None
 
     with store.sessions.begin() as session:
         for doc, item in zip(batch.docs, scored, strict=True):
-            scores = item.prediction["scores"]
             store_prediction(
                 session,
                 text=doc.text,
                 content_hash=item.content_hash,
                 prediction=item.prediction,
-                margin=min(abs(scores[k] - t) for k, t in zip(LABELS, thresholds, strict=True)),
+                thresholds=thresholds,
                 doc_id=doc.id,
                 source=doc.source,
                 url=doc.url,

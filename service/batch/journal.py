@@ -43,6 +43,19 @@ def errors_path(out: Path) -> Path:
     return out.with_name(out.name + ".errors.jsonl")
 
 
+def stored_model(out: Path) -> str | None:
+    """The model version an unfinished job on ``out`` was started with (None: no journal)."""
+    path = journal_path(out)
+    if not path.exists():
+        return None
+    db = sqlite3.connect(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
+    finally:
+        db.close()
+    return json.loads(row[0]).get("model") if row else None
+
+
 class Journal:
     def __init__(self, out: Path, job: dict) -> None:
         """Open (or create) the journal of the job writing ``out``. ``job`` describes the job

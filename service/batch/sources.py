@@ -19,6 +19,7 @@ from typing import Literal
 
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher, FetchError
+from service.schemas import is_blank
 
 InputFormat = Literal["auto", "jsonl", "csv", "feed", "html", "text"]
 EXTENSIONS: dict[str, InputFormat] = {
@@ -142,7 +143,7 @@ def _read_stream(
         if isinstance(item, Rejected):
             yield Rejected(ordinals.take(), item.source, item.line, item.reason)
             continue
-        if not item.text.strip():
+        if is_blank(item.text):
             yield Rejected(ordinals.take(), source, item.line, "the document has no text")
         elif len(item.text) > options.max_document_chars:
             yield Rejected(

@@ -12,7 +12,7 @@ from service.deps import ScorerDep, SettingsDep, usable_store
 from service.errors import ApiError
 from service.metrics import LABELS_EMITTED, PASSAGES
 from service.routes import JsonRoute
-from service.schemas import BatchRequest, BatchResponse, ClassifyRequest
+from service.schemas import BatchRequest, BatchResponse, ClassifyRequest, is_blank
 from service.scorer import ModelUnavailable
 from service.store import repository as repo
 from training.schemas import LABELS, Prediction
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["classify"], route_class=JsonRoute)
 
 
 def _check_text(text: str, where: str, limit: int) -> None:
-    if not text.replace("\ufeff", "").strip():
+    if is_blank(text):
         raise ApiError(
             422, "empty_text", f"{where} is empty or only whitespace: send the passage to classify"
         )
@@ -52,7 +52,7 @@ def _keep(request: Request, items: list, predictions: list[Prediction]) -> None:
                 text=item.text,
                 content_hash=content_hash(item.text),
                 prediction=pred.model_dump(mode="json"),
-                margin=min(abs(pred.scores[k] - t) for k, t in thresholds.items()),
+                thresholds=thresholds,
                 doc_id=item.id,
                 source="api",
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -42,7 +42,7 @@ def store_prediction(
     text: str,
     content_hash: str,
     prediction: dict,
-    margin: float,
+    thresholds: Mapping[str, float],
     doc_id: str | None = None,
     source: str | None = None,
     url: str | None = None,
@@ -50,7 +50,9 @@ def store_prediction(
     published: str | None = None,
 ) -> str:
     """Add the document (once per content hash) and this model's prediction; the document's
-    id, which is the caller's id unless another text already has it."""
+    id, which is the caller's id unless another text already has it. The document's place in
+    the review queue is its margin: the smallest distance between a score and its label's
+    threshold."""
     doc = session.scalar(select(DocumentRow).where(DocumentRow.content_hash == content_hash))
     if doc is None:
         wanted = (doc_id or content_hash)[:200]
@@ -79,7 +81,8 @@ def store_prediction(
         session.add(
             PredictionRow(document_id=doc.id, model=model, prediction=prediction, created_at=now())
         )
-    doc.margin = margin
+    scores = prediction["scores"]
+    doc.margin = min(abs(scores[label] - t) for label, t in thresholds.items())
     return doc.id
 
 
