@@ -88,7 +88,7 @@ def _read_lines(path: Path) -> tuple[list[tuple[int, str]], list[Problem]]:
     return lines, []
 
 
-def _check_record(record: Record) -> list[str]:
+def check_record(record: Record) -> list[str]:
     out = []
     text = record.text
     if text != text.strip():
@@ -135,7 +135,7 @@ def load_records(
             except ValidationError as e:
                 problems.append(Problem(str(path), n, _format_validation_error(e)))
                 continue
-            msgs = _check_record(record)
+            msgs = check_record(record)
             problems.extend(Problem(str(path), n, m) for m in msgs)
             if not msgs:
                 records.append(LocatedRecord(str(path), n, record))

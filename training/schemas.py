@@ -23,8 +23,12 @@ NegativeType = Literal[
     "children_no_conflict",
     "adult_only",
     "release_rescue_reintegration",
+    "children_in_conflict_no_violation",
 ]
 NEGATIVE_TYPES: tuple[str, ...] = get_args(NegativeType)
+
+LangId = Literal["en", "fr", "es", "ar", "uk", "ru"]
+LANGS: tuple[str, ...] = get_args(LangId)
 
 
 class GoldSpan(BaseModel):
@@ -56,6 +60,7 @@ class Record(BaseModel):
     style: str = Field(min_length=1)
     region: str = Field(min_length=1)
     negative_type: NegativeType | None = None
+    lang: LangId = Field(default="en", description="ISO 639-1 language of the text.")
     split: Literal["train", "eval"] | None = Field(
         default=None, description="Overrides the hash rule in labels/guidelines.md when set."
     )
