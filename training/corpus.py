@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from training.schemas import LABELS, NEGATIVE_TYPES, Record
+from training.schemas import LABELS, LANGS, NEGATIVE_TYPES, Record
+from training.segment import segment
 from training.taxonomy import LABELS_DIR
 
 CORPUS_DIR = LABELS_DIR / "corpus"
@@ -170,7 +171,8 @@ def near_duplicate_pairs(
 
 
 def validate(paths: Iterable[Path | str] | None = None) -> list[Problem]:
-    """Every problem in the corpus files, including duplicate ids and near-duplicate texts."""
+    """Every problem in the corpus files, including duplicate ids and near-duplicate texts
+    (compared within each language)."""
     located, problems = load_records(paths)
     first_seen: dict[str, LocatedRecord] = {}
     for lr in located:
@@ -183,10 +185,16 @@ def validate(paths: Iterable[Path | str] | None = None) -> list[Problem]:
                     f"duplicate id {lr.record.id!r} (first at {prev.path}:{prev.line})",
                 )
             )
-    for i, j, jac in near_duplicate_pairs([lr.record.text for lr in located]):
-        a, b = located[i], located[j]
-        kind = "exact duplicate" if jac == 1.0 else f"near-duplicate (5-gram Jaccard {jac:.2f})"
-        problems.append(Problem(b.path, b.line, f"{kind} of {a.record.id} at {a.path}:{a.line}"))
+    by_lang: dict[str, list[LocatedRecord]] = defaultdict(list)
+    for lr in located:
+        by_lang[lr.record.lang].append(lr)
+    for group in by_lang.values():
+        for i, j, jac in near_duplicate_pairs([lr.record.text for lr in group]):
+            a, b = group[i], group[j]
+            kind = "exact duplicate" if jac == 1.0 else f"near-duplicate (5-gram Jaccard {jac:.2f})"
+            problems.append(
+                Problem(b.path, b.line, f"{kind} of {a.record.id} at {a.path}:{a.line}")
+            )
     return problems
 
 
@@ -210,30 +218,71 @@ def corpus_checksum(records: Iterable[Record]) -> str:
     return h.hexdigest()
 
 
-def corpus_stats(records: list[Record]) -> dict:
-    """Counts per label, label pair, style, region, negative type and split; lengths."""
+ARTICLE_MIN_CHARS = 1200
+"""Records this long or longer are articles in the statistics; shorter ones are passages."""
 
-    def counts(values: Iterable[str]) -> dict[str, int]:
-        return dict(Counter(values).most_common())
 
+def length_band(record: Record) -> str:
+    return "article" if len(record.text) >= ARTICLE_MIN_CHARS else "passage"
+
+
+def multi_violation_sentences(record: Record) -> tuple[int, int]:
+    """``(sentences, sentences carrying evidence of two or more labels)`` of one record."""
+    spans = segment(record.text)
+    multi = 0
+    for s, e in spans:
+        labels = {g.label for g in record.evidence if min(e, g.end) > max(s, g.start)}
+        multi += len(labels) >= 2
+    return len(spans), multi
+
+
+def _describe(records: list[Record]) -> dict:
+    counts = lambda values: dict(Counter(values).most_common())  # noqa: E731
     lengths = sorted(len(r.text) for r in records)
-    sentences = [len(re.findall(r"[.!?](?:\s|$)", r.text)) or 1 for r in records]
     pct = lambda q: lengths[min(len(lengths) - 1, int(q * len(lengths)))] if lengths else 0  # noqa: E731
+    sentences = multi = 0
+    for r in records:
+        n, m = multi_violation_sentences(r)
+        sentences, multi = sentences + n, multi + m
     return {
-        "passages": len(records),
+        "records": len(records),
         "labels": {label: sum(label in r.labels for r in records) for label in LABELS},
-        "multi_label_passages": sum(len(r.labels) >= 2 for r in records),
+        "multi_label_records": sum(len(r.labels) >= 2 for r in records),
         "negatives": sum(not r.labels for r in records),
+        "negative_share": round(sum(not r.labels for r in records) / len(records), 3)
+        if records
+        else 0.0,
         "negative_types": counts(r.negative_type for r in records if r.negative_type),
+        "multi_violation_sentence_share": round(multi / sentences, 4) if sentences else 0.0,
+        "length_chars": {"min": pct(0), "median": pct(0.5), "p90": pct(0.9), "max": pct(1.0)},
+    }
+
+
+def corpus_stats(records: list[Record]) -> dict:
+    """Counts per label, negative type, length band, language, style, region and split;
+    lengths; the share of sentences stating two or more violations."""
+    counts = lambda values: dict(Counter(values).most_common())  # noqa: E731
+    return {
+        **_describe(records),
         "label_pairs": counts(
             f"{a}+{b}" for r in records for a, b in combinations(sorted(r.labels), 2)
         ),
+        "length_bands": {
+            band: _describe([r for r in records if length_band(r) == band])
+            for band in ("passage", "article")
+        },
+        "languages": {
+            lang: {
+                **_describe(group := [r for r in records if r.lang == lang]),
+                "length_bands": counts(length_band(r) for r in group),
+            }
+            for lang in LANGS
+            if any(r.lang == lang for r in records)
+        },
         "styles": counts(r.style for r in records),
         "regions": counts(r.region for r in records),
         "region_count": len({r.region for r in records}),
         "split": counts(split_of(r) for r in records),
-        "length_chars": {"min": pct(0), "median": pct(0.5), "p90": pct(0.9), "max": pct(1.0)},
-        "sentences": dict(sorted(Counter(min(s, 9) for s in sentences).items())),
         "evidence_spans": sum(len(r.evidence) for r in records),
     }
 

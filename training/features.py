@@ -20,7 +20,18 @@ _AGED_BEFORE = re.compile(r"\baged?\s+(?:between\s+|of\s+|from\s+)?$")
 _UNDER_BEFORE = re.compile(r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?$")
 _APPOSITION_BEFORE = re.compile(r"\w,\s+$")  # "Ahmed, 12, said"
 _APPOSITION_AFTER = re.compile(r",\s+(?=[a-z])")
-_PUNCTUATION = (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-"))
+# One table folds typographic variants that carry no meaning: curly quotes; dashes between
+# words (an unspaced em-dash must not glue two words into one token); Arabic diacritics,
+# tatweel and hamza/alef/ya variants; Cyrillic yo.
+_FOLD = str.maketrans(
+    {
+        "’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+        "–": " - ", "—": " - ", "―": " - ",
+        "أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
+        **{chr(c): None for c in range(0x064B, 0x0653)},
+        "ё": "е", "Ё": "Е",
+    }
+)  # fmt: skip
 
 
 def _number_token(text: str, start: int, end: int) -> str:
@@ -51,12 +62,9 @@ def _number_token(text: str, start: int, end: int) -> str:
 
 
 def normalise(text: str) -> str:
-    """Lowercase, unify quotes, and replace ages (``ageminor``, ``ageadult``) and other
+    """Lowercase, fold typographic variants (``_FOLD``), and replace ages (``ageminor``, ``ageadult``) and other
     numbers (``num``) by tokens."""
-    for curly, plain in _PUNCTUATION:
-        if curly in text:
-            text = text.replace(curly, plain)
-    text = text.lower()
+    text = text.translate(_FOLD).lower()
     parts, pos = [], 0
     for m in _NUMBER.finditer(text):
         start, end = m.span()

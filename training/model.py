@@ -1,21 +1,30 @@
-"""The Gravewatch classifier: sentence-level evidence, document-level calibrated scores.
+"""The Gravewatch classifier: evidence first, whole documents, six languages.
 
-Three linear scikit-learn stages:
+A document is segmented once into units (sentences, long ones cut at clauses) and each unit is
+featurised once:
 
-1. A sentence model. Each passage is segmented into sentences; a sentence is a positive
-   example of a label when it overlaps that label's gold evidence. Word 1-2-gram TF-IDF
-   (with ages and numbers normalised), beside binary cue conjunctions that restate the
-   annotation guide (an act of the label's kind, with a child named, in a passage about an
-   armed conflict, or in normative wording; ``features.cue_features``), feeds one logistic
-   regression per label. Its sentence scores are the evidence.
-2. A passage model: one logistic regression per label on the passage vector (the
-   L2-normalised sum of its sentence vectors), trained on the passage labels.
-3. A stacker per label. It reads the sentence scores (strongest, second strongest, mean), the
-   passage model's score and passage-level cues (a child is named, only an adult age, normative
-   wording), and outputs a calibrated probability. It is fitted on out-of-fold scores of the
-   first two stages, so it learns how far to trust them.
+- word 1-2-gram TF-IDF of the normalised unit (ages and numbers as tokens) with the English cue
+  conjunctions of ``features.cue_matrix`` (an act, with a child, in a document about an armed
+  conflict, or in normative wording), beside character 3-4-gram TF-IDF, which carries the
+  inflected words of French, Spanish, Arabic, Ukrainian and Russian;
+- the same vectors of its neighbours (the unit before and after), so that a child named in
+  one sentence and the act told in the next are read together.
 
-Per-label decision thresholds maximise F1 on out-of-fold probabilities of the training data.
+1. **Unit model**: one logistic regression per label says whether a unit states that label's
+   violation. A unit is a positive example when it overlaps the label's gold evidence. A unit
+   that is evidence for another label only is a down-weighted negative
+   (``other_label_weight``), so that a sentence stating three violations is not learnt as
+   negative evidence for two of them.
+2. **Document context**: one logistic regression per label on the document's summed word
+   vector says whether the document as a whole is about that violation.
+3. **Stacker** per label: a calibrated probability from the label's strongest and second
+   strongest unit (its evidence), the document context, the strongest unit of any other label,
+   the document's length in units and its language. Fitted on out-of-fold scores of stages 1
+   and 2, so it learns how far to trust them, and how the maximum over a long document's
+   many units inflates.
+
+The label's evidence is its best units, so a label never fires on a sentence about something
+else: the score is a function of that evidence. Per-label thresholds maximise out-of-fold F1.
 """
 
 from __future__ import annotations
@@ -25,25 +34,68 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, precision_recall_curve
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-from training.features import CUE_FAMILIES, CUE_GROUPS, cue_matrix
-from training.schemas import LABELS
+from training.features import cue_matrix
+from training.language import detect
+from training.schemas import LABELS, LANGS
 from training.segment import segment
 from training.vectorize import SentenceFeaturizer, normalise_many
 
-N_STACK_FEATURES = 8
+STACK_FEATURES = ("top1", "top2", "context", "other_top1", "log_units", *LANGS)
+_LOGIT_CLIP = 12.0
 
 
 @dataclass(frozen=True)
-class SentenceScores:
-    """One passage's sentences and their per-label scores."""
+class DocumentScores:
+    """One document's units, their per-label probabilities, and its language."""
 
     spans: list[tuple[int, int]]
-    scores: np.ndarray  # (n_sentences, n_labels)
+    scores: np.ndarray  # (n_units, n_labels)
+    lang: str
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Documents segmented into units: spans per document, flat normalised unit texts, the
+    document of each unit, and languages."""
+
+    spans: list[list[tuple[int, int]]]
+    units: list[str]
+    owner: np.ndarray
+    langs: list[str]
+
+    @property
+    def counts(self) -> np.ndarray:
+        return np.array([len(s) for s in self.spans], dtype=int)
+
+    def subset(self, docs: np.ndarray) -> _Batch:
+        keep = np.isin(self.owner, docs)
+        remap = np.full(len(self.spans), -1)
+        remap[docs] = np.arange(len(docs))
+        return _Batch(
+            spans=[self.spans[i] for i in docs],
+            units=[u for u, k in zip(self.units, keep, strict=True) if k],
+            owner=remap[self.owner[keep]],
+            langs=[self.langs[i] for i in docs],
+        )
+
+
+def _batch(texts: list[str], langs: list[str] | None = None) -> _Batch:
+    spans = [segment(t) for t in texts]
+    units = normalise_many([t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc])
+    owner = np.repeat(np.arange(len(texts)), [len(doc) for doc in spans])
+    return _Batch(spans, units, owner, langs if langs is not None else [detect(t) for t in texts])
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.clip(np.log(p / (1 - p)), -_LOGIT_CLIP, _LOGIT_CLIP)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -54,181 +106,167 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
 
 
-def _cue_columns(vec) -> dict[str, np.ndarray]:
-    """Vocabulary columns of each passage-level cue: words naming a child (the ``child`` cue
-    family), an adult, or normative wording."""
-    words = [(w, i) for w, i in vec.vocabulary_.items() if " " not in w]
-    columns = {"child": sorted(i for w, i in words if CUE_FAMILIES["child"].fullmatch(w))}
-    columns |= {name: sorted(i for w, i in words if w in cues) for name, cues in CUE_GROUPS.items()}
-    return {name: np.array(cols, dtype=int) for name, cols in columns.items()}
+def _neighbours(owner: np.ndarray) -> sp.csr_matrix:
+    """``(n, n)`` matrix summing each unit's previous and next unit in the same document."""
+    n = len(owner)
+    idx = np.arange(n)
+    prev = idx[1:][owner[1:] == owner[:-1]]
+    rows = np.concatenate([prev, prev - 1])
+    cols = np.concatenate([prev - 1, prev])
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
 
 
-def _sentences(texts, spans) -> tuple[list[str], np.ndarray]:
-    """Every sentence normalised, and the index of its passage."""
-    flat = normalise_many([t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc])
-    owner = np.repeat(np.arange(len(texts)), [len(doc) for doc in spans])
-    return flat, owner
-
-
-def _sentence_matrix(featurizer, sentences, owner, n_passages, cue_weight):
-    """TF-IDF rows of normalised sentences, beside their weighted cue conjunctions."""
-    X, masks = featurizer.transform_with_cues(sentences)
-    if cue_weight == 0:
-        return X
-    cues = cue_matrix(masks, owner, n_passages) * cue_weight
-    return sp.csr_matrix(sp.hstack([X, sp.csr_matrix(cues)]))
-
-
-def _vectorise(featurizer, texts, spans, cue_weight):
-    """Sentence rows, passage rows (L2-normalised sums of their sentences) and counts."""
-    flat, owner = _sentences(texts, spans)
-    Xs = _sentence_matrix(featurizer, flat, owner, len(texts), cue_weight)
-    counts = np.array([len(doc) for doc in spans], dtype=int)
-    agg = sp.csr_matrix(
-        (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
-        shape=(len(texts), len(owner)),
-    )
-    Xd = agg @ Xs
-    norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1))).ravel()
-    Xd = sp.diags(1.0 / np.maximum(norms, 1e-12)) @ Xd
-    return Xs, sp.csr_matrix(Xd), counts
-
-
-def _top_two_and_mean(S: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Per passage and label: highest, second highest (0 with one sentence) and mean sentence
-    score, ``(n_passages, n_labels, 3)``; all 0 for a passage without sentences."""
-    out = np.zeros((len(counts), S.shape[1], 3))
+def _top_two(S: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per document and label the highest and second-highest unit score (0 when absent)."""
+    top = np.zeros((len(counts), S.shape[1]))
+    second = np.zeros((len(counts), S.shape[1]))
     has = counts > 0
     if not has.any():
-        return out
+        return top, second
     starts = (np.cumsum(counts) - counts)[has]
-    n = counts[has][:, None]
+    t = np.maximum.reduceat(S, starts)
     owner = np.repeat(np.arange(len(starts)), counts[has])
-    top = np.maximum.reduceat(S, starts)
-    is_top = top[owner] == S
-    rest = np.maximum.reduceat(np.where(is_top, -np.inf, S), starts)
-    second = np.where(np.add.reduceat(is_top, starts) >= 2, top, rest)
-    second = np.where(n > 1, second, 0.0)
-    out[has] = np.stack([top, second, np.add.reduceat(S, starts) / n], axis=-1)
-    return out
+    rest = np.where(S == t[owner], -np.inf, S)
+    r = np.maximum.reduceat(rest, starts)
+    ties = np.add.reduceat((S == t[owner]).astype(int), starts) >= 2
+    r = np.where(ties, t, r)
+    top[has] = t
+    second[has] = np.where(np.isfinite(r), r, 0.0)
+    return top, second
+
+
+@dataclass
+class _Stages:
+    """The fitted first two stages (featurisers, unit model, document context model)."""
+
+    words: SentenceFeaturizer
+    chars: TfidfVectorizer
+    unit_coef: np.ndarray
+    unit_intercept: np.ndarray
+    doc_coef: np.ndarray
+    doc_intercept: np.ndarray
 
 
 class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
-    """Multi-label classifier for the six grave violations, with sentence evidence.
+    """Multi-label classifier for the six grave violations, deciding from evidence units.
 
-    ``fit(X, y, evidence=...)``: ``X`` is a sequence of passages, ``y`` a binary
-    ``(n_samples, 6)`` matrix in ``LABELS`` order, ``evidence`` for each passage a list of
-    ``(label_index, start, end)`` gold spans (optional: without it every sentence of a
-    positive passage counts as evidence).
+    ``fit(X, y, evidence=..., langs=...)``: ``X`` is a sequence of documents, ``y`` a binary
+    ``(n_samples, 6)`` matrix in ``LABELS`` order, ``evidence`` for each document a list of
+    ``(label_index, start, end)`` gold spans (without it every unit of a positive document is
+    evidence), ``langs`` each document's language (detected when omitted).
     """
 
     def __init__(
         self,
-        C: float = 16.0,
-        ngram_range: tuple[int, int] = (1, 2),
+        C: float = 8.0,
+        doc_C: float = 4.0,
         min_df: int = 2,
-        max_features: int | None = 100_000,
+        max_features: int | None = 150_000,
+        char_ngram_range: tuple[int, int] = (3, 4),
+        char_max_features: int | None = 150_000,
+        char_weight: float = 1.0,
+        cue_weight: float = 0.5,
+        context_weight: float = 0.4,
+        other_label_weight: float = 0.3,
         stack_C: float = 1.0,
         cv: int = 5,
         evidence_ratio: float = 0.5,
         max_evidence: int = 5,
-        cue_weight: float = 0.5,
         threshold_tolerance: float = 0.01,
-        cv_repeats: int = 3,
         random_state: int = 0,
     ):
         self.C = C
-        self.ngram_range = ngram_range
+        self.doc_C = doc_C
         self.min_df = min_df
         self.max_features = max_features
+        self.char_ngram_range = char_ngram_range
+        self.char_max_features = char_max_features
+        self.char_weight = char_weight
+        self.cue_weight = cue_weight
+        self.context_weight = context_weight
+        self.other_label_weight = other_label_weight
         self.stack_C = stack_C
         self.cv = cv
         self.evidence_ratio = evidence_ratio
         self.max_evidence = max_evidence
-        self.cue_weight = cue_weight
         self.threshold_tolerance = threshold_tolerance
-        self.cv_repeats = cv_repeats
         self.random_state = random_state
 
+    # ---- features ------------------------------------------------------------------
+    def _unit_vectors(self, stages: _Stages, batch: _Batch):
+        """Unit rows ``[own, neighbours]`` and document rows (summed word vectors)."""
+        Xw, masks = stages.words.transform_with_cues(batch.units)
+        blocks = [Xw, stages.chars.transform(batch.units) * self.char_weight]
+        if self.cue_weight:
+            cues = cue_matrix(masks, batch.owner, len(batch.spans)) * self.cue_weight
+            blocks.append(sp.csr_matrix(cues))
+        U = sp.csr_matrix(sp.hstack(blocks, format="csr"), dtype=np.float32)
+        N = _neighbours(batch.owner) @ U
+        X = sp.hstack([U, N * self.context_weight], format="csr")
+        agg = sp.csr_matrix(
+            (np.ones(len(batch.owner), dtype=np.float32), (batch.owner, np.arange(len(batch.owner)))),
+            shape=(len(batch.spans), len(batch.owner)),
+        )
+        D = normalize(agg @ Xw)
+        return X, D
+
+    def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w) -> _Stages:
+        words = SentenceFeaturizer(
+            ngram_range=(1, 2), min_df=self.min_df, max_features=self.max_features
+        ).fit(batch.units)
+        chars = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=tuple(self.char_ngram_range),
+            min_df=self.min_df,
+            max_features=self.char_max_features,
+            sublinear_tf=True,
+            lowercase=False,
+            dtype=np.float32,
+        ).fit(batch.units)
+        stages = _Stages(words, chars, *(None,) * 4)
+        X, D = self._unit_vectors(stages, batch)
+        stages.unit_coef, stages.unit_intercept = self._fit_linear(X, unit_y, self.C, unit_w)
+        stages.doc_coef, stages.doc_intercept = self._fit_linear(D, Y, self.doc_C)
+        return stages
+
+    @staticmethod
+    def _fit_linear(X, Y, C, weights=None):
+        W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float32)
+        b = np.zeros(len(LABELS))
+        for k in range(len(LABELS)):
+            yk = Y[:, k]
+            if yk.min() == yk.max():
+                b[k] = -10.0 if yk.max() == 0 else 10.0
+                continue
+            lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
+            lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
+            W[:, k] = lr.coef_[0]
+            b[k] = lr.intercept_[0]
+        return W, b
+
+    def _stage_scores(self, stages: _Stages, batch: _Batch):
+        """Stacker inputs ``(n_docs, n_labels, len(STACK_FEATURES))`` and unit probabilities."""
+        X, D = self._unit_vectors(stages, batch)
+        unit_p = _sigmoid(X @ stages.unit_coef + stages.unit_intercept)
+        context = _logit(_sigmoid(D @ stages.doc_coef + stages.doc_intercept))
+        counts = batch.counts
+        top, second = _top_two(unit_p, counts)
+        F = np.zeros((len(counts), len(LABELS), len(STACK_FEATURES)))
+        F[:, :, 0] = _logit(top)
+        F[:, :, 1] = _logit(second)
+        F[:, :, 2] = context
+        for k in range(len(LABELS)):
+            F[:, k, 3] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
+        F[:, :, 4] = np.log1p(counts)[:, None]
+        for j, lang in enumerate(LANGS):
+            F[:, :, 5 + j] = np.array([lg == lang for lg in batch.langs], dtype=float)[:, None]
+        return F, unit_p
+
     # ---- fitting -------------------------------------------------------------------
-    def fit(self, X, y, evidence=None):
-        texts = list(X)
-        Y = np.asarray(y, dtype=int)
-        if Y.shape != (len(texts), len(LABELS)):
-            raise ValueError(f"y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
-        evidence = list(evidence) if evidence is not None else [None] * len(texts)
-        spans = [segment(t) for t in texts]
-        sent_doc, sent_y = self._sentence_labels(spans, Y, evidence)
-        sent_texts, sent_owner = _sentences(texts, spans)
-
-        rng = np.random.RandomState(self.random_state)
-        repeats = []  # (folds, out-of-fold stacker inputs) per repetition of the CV
-        for _ in range(self.cv_repeats):
-            folds = KFold(self.cv, shuffle=True, random_state=rng.randint(2**31 - 1))
-            oof = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
-            for train_docs, test_docs in folds.split(texts):
-                in_train = np.isin(sent_doc, train_docs)
-                vec, W, b = self._fit_sentence_model(
-                    [s for s, keep in zip(sent_texts, in_train, strict=True) if keep],
-                    sent_owner[in_train],
-                    len(texts),
-                    sent_y[in_train],
-                )
-                Wd, bd = self._fit_doc_model(
-                    vec,
-                    [texts[i] for i in train_docs],
-                    [spans[i] for i in train_docs],
-                    Y[train_docs],
-                )
-                fold_texts = [texts[i] for i in test_docs]
-                fold_spans = [spans[i] for i in test_docs]
-                oof[test_docs] = self._stack_features(
-                    (vec, W, b, Wd, bd), fold_texts, fold_spans, _cue_columns(vec)
-                )[0]
-            repeats.append((folds, oof))
-
-        self.featurizer_, self.coef_, self.intercept_ = self._fit_sentence_model(
-            sent_texts, sent_owner, len(texts), sent_y
-        )
-        self.doc_coef_, self.doc_intercept_ = self._fit_doc_model(self.featurizer_, texts, spans, Y)
-        self.cue_columns_ = _cue_columns(self.featurizer_)
-        # Stackers learn from every repetition's out-of-fold inputs; thresholds and the Brier
-        # score come from out-of-fold stacker probabilities pooled over the repetitions.
-        Y_pool = np.concatenate([Y] * len(repeats))
-        oof_pool = np.concatenate([oof for _, oof in repeats])
-        oof_proba = np.concatenate(
-            [
-                np.column_stack(
-                    [
-                        self._cross_val_stacker(oof[:, k, :], Y[:, k], folds)
-                        for k in range(len(LABELS))
-                    ]
-                )
-                for folds, oof in repeats
-            ]
-        )
-        self.stackers_ = [
-            LogisticRegression(C=self.stack_C, max_iter=1000).fit(oof_pool[:, k, :], Y_pool[:, k])
-            for k in range(len(LABELS))
-        ]
-        self.thresholds_ = np.array(
-            [self._best_threshold(Y_pool[:, k], oof_proba[:, k]) for k in range(len(LABELS))]
-        )
-        self.cv_report_ = {
-            label: {
-                "threshold": float(self.thresholds_[k]),
-                "brier": float(brier_score_loss(Y_pool[:, k], oof_proba[:, k])),
-                "positives": int(Y[:, k].sum()),
-            }
-            for k, label in enumerate(LABELS)
-        }
-        self.classes_ = np.array(LABELS)
-        return self
-
-    def _sentence_labels(self, spans, Y, evidence):
-        """Each sentence's passage index and labels (it overlaps that label's gold span)."""
-        sent_doc, rows = [], []
-        for i, doc_spans in enumerate(spans):
+    def _unit_labels(self, batch: _Batch, Y: np.ndarray, evidence):
+        """Each unit's labels (it overlaps that label's gold span) and sample weights."""
+        rows = []
+        for i, doc_spans in enumerate(batch.spans):
             gold = evidence[i]
             for s, e in doc_spans:
                 row = np.zeros(len(LABELS), dtype=int)
@@ -237,39 +275,69 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                         row[k] = 1
                         continue
                     for label_idx, gs, ge in gold:
-                        if label_idx != k:
-                            continue
-                        ov = _overlap((s, e), (gs, ge))
+                        ov = _overlap((s, e), (gs, ge)) if label_idx == k else 0
                         if ov and ov >= 0.5 * min(e - s, ge - gs):
                             row[k] = 1
-                sent_doc.append(i)
                 rows.append(row)
-        return np.array(sent_doc), np.array(rows)
+        unit_y = np.array(rows, dtype=int).reshape(-1, len(LABELS))
+        other = (unit_y.sum(axis=1, keepdims=True) > 0) & (unit_y == 0)
+        unit_w = np.where(other, self.other_label_weight, 1.0)
+        return unit_y, unit_w
 
-    def _fit_sentence_model(self, sentences, owner, n_passages, Ys):
-        """``sentences`` are normalised (``features.normalise``); ``owner`` their passages."""
-        featurizer = SentenceFeaturizer(
-            ngram_range=self.ngram_range, min_df=self.min_df, max_features=self.max_features
-        ).fit(sentences)
-        Xs = _sentence_matrix(featurizer, sentences, owner, n_passages, self.cue_weight)
-        return (featurizer, *self._fit_linear(Xs, Ys))
+    def fit(self, X, y, evidence=None, langs=None):
+        texts = list(X)
+        Y = np.asarray(y, dtype=int)
+        if Y.shape != (len(texts), len(LABELS)):
+            raise ValueError(f"y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
+        evidence = list(evidence) if evidence is not None else [None] * len(texts)
+        batch = _batch(texts, list(langs) if langs is not None else None)
+        unit_y, unit_w = self._unit_labels(batch, Y, evidence)
 
-    def _fit_doc_model(self, vec, texts, spans, Y):
-        _, Xd, _ = _vectorise(vec, texts, spans, self.cue_weight)
-        return self._fit_linear(Xd, Y)
+        folds = KFold(self.cv, shuffle=True, random_state=self.random_state)
+        oof = np.zeros((len(texts), len(LABELS), len(STACK_FEATURES)))
+        for train_docs, test_docs in folds.split(texts):
+            in_train = np.isin(batch.owner, train_docs)
+            stages = self._fit_stages(
+                batch.subset(train_docs), Y[train_docs], unit_y[in_train], unit_w[in_train]
+            )
+            oof[test_docs] = self._stage_scores(stages, batch.subset(test_docs))[0]
 
-    def _fit_linear(self, X, Y):
-        W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float64)
-        b = np.zeros(len(LABELS))
-        for k in range(len(LABELS)):
-            if Y[:, k].min() == Y[:, k].max():
-                b[k] = -10.0 if Y[:, k].max() == 0 else 10.0
-                continue
-            lr = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
-            lr.fit(X, Y[:, k])
-            W[:, k] = lr.coef_[0]
-            b[k] = lr.intercept_[0]
-        return W, b
+        self.stages_ = self._fit_stages(batch, Y, unit_y, unit_w)
+        oof_proba = np.column_stack(
+            [self._cross_val_stacker(oof[:, k, :], Y[:, k], folds) for k in range(len(LABELS))]
+        )
+        self.stackers_ = [
+            LogisticRegression(C=self.stack_C, max_iter=2000).fit(oof[:, k, :], Y[:, k])
+            for k in range(len(LABELS))
+        ]
+        self.thresholds_ = np.array(
+            [self._best_threshold(Y[:, k], oof_proba[:, k]) for k in range(len(LABELS))]
+        )
+        self.cv_report_ = self._cv_report(Y, oof_proba, batch.langs)
+        self.classes_ = np.array(LABELS)
+        return self
+
+    def _cv_report(self, Y, proba, langs) -> dict:
+        """Out-of-fold threshold, Brier score and support per label, and per language."""
+        langs = np.array(langs)
+        report = {}
+        for k, label in enumerate(LABELS):
+            by_lang = {
+                lang: {
+                    "brier": float(brier_score_loss(Y[m, k], proba[m, k], labels=[0, 1])),
+                    "documents": int(m.sum()),
+                    "positives": int(Y[m, k].sum()),
+                }
+                for lang in LANGS
+                if (m := langs == lang).any()
+            }
+            report[label] = {
+                "threshold": float(self.thresholds_[k]),
+                "brier": float(brier_score_loss(Y[:, k], proba[:, k], labels=[0, 1])),
+                "positives": int(Y[:, k].sum()),
+                "by_language": by_lang,
+            }
+        return report
 
     def _cross_val_stacker(self, F, yk, folds):
         out = np.zeros(len(yk))
@@ -277,7 +345,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             if yk[tr].min() == yk[tr].max():
                 out[te] = yk[tr].mean()
                 continue
-            m = LogisticRegression(C=self.stack_C, max_iter=1000).fit(F[tr], yk[tr])
+            m = LogisticRegression(C=self.stack_C, max_iter=2000).fit(F[tr], yk[tr])
             out[te] = m.predict_proba(F[te])[:, 1]
         return out
 
@@ -293,69 +361,38 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         return float(np.clip(thr[good].max(), 0.05, 0.95))
 
     # ---- scoring -------------------------------------------------------------------
-    def _stack_features(self, weights, texts, spans, cue_columns):
-        """Stacker inputs ``(n_docs, n_labels, N_STACK_FEATURES)`` and sentence scores."""
-        vec, W, b, Wd, bd = weights
-        Xs, Xd, counts = _vectorise(vec, texts, spans, self.cue_weight)
-        sent_scores = _sigmoid(Xs @ W + b)
-        offsets = np.concatenate([[0], np.cumsum(counts)])
-        doc_scores = _sigmoid(Xd @ Wd + bd)
-        present = sp.csr_matrix(
-            (
-                np.ones(sum(len(c) for c in cue_columns.values())),
-                np.concatenate(list(cue_columns.values())),
-                np.cumsum([0, *(len(c) for c in cue_columns.values())]),
-            ),
-            shape=(len(cue_columns), Xd.shape[1]),
-        )
-        hits = np.asarray((Xd > 0).astype(np.float32) @ present.T.toarray()) > 0
-        cues = {name: hits[:, j].astype(float) for j, name in enumerate(cue_columns)}
-        F = np.zeros((len(texts), len(LABELS), N_STACK_FEATURES))
-        F[:, :, :3] = _top_two_and_mean(sent_scores, counts)
-        per_doc = [sent_scores[offsets[i] : offsets[i + 1]] for i in range(len(texts))]
-        F[:, :, 3] = doc_scores
-        F[:, :, 4] = cues["child"][:, None]
-        F[:, :, 5] = cues["adult"][:, None] * (1 - cues["child"][:, None])
-        F[:, :, 6] = cues["abstract"][:, None]
-        F[:, :, 7] = F[:, :, 0] * cues["child"][:, None]
-        return F, per_doc
-
-    def score_sentences(self, X) -> tuple[np.ndarray, list[SentenceScores]]:
-        """Document probabilities ``(n, 6)`` and each document's sentence scores."""
+    def score_documents(self, X, langs=None) -> tuple[np.ndarray, list[DocumentScores]]:
+        """Document probabilities ``(n, 6)`` and each document's unit scores and language."""
         check_is_fitted(self, "stackers_")
         texts = list(X)
-        spans = [segment(t) for t in texts]
-        weights = (
-            self.featurizer_,
-            self.coef_,
-            self.intercept_,
-            self.doc_coef_,
-            self.doc_intercept_,
-        )
-        F, per_doc = self._stack_features(weights, texts, spans, self.cue_columns_)
-        # The stackers' own predict_proba, computed for all labels at once.
+        batch = _batch(texts, list(langs) if langs is not None else None)
+        F, unit_p = self._stage_scores(self.stages_, batch)
         coef = np.stack([s.coef_[0] for s in self.stackers_])  # (labels, features)
         intercept = np.array([s.intercept_[0] for s in self.stackers_])
         proba = _sigmoid(np.einsum("nkf,kf->nk", F, coef) + intercept)
-        empty = np.array([len(s) == 0 for s in spans])
-        proba[empty] = 0.0
-        return proba, [SentenceScores(s, S) for s, S in zip(spans, per_doc, strict=True)]
+        counts = batch.counts
+        proba[counts == 0] = 0.0
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        docs = [
+            DocumentScores(spans, unit_p[offsets[i] : offsets[i + 1]], batch.langs[i])
+            for i, spans in enumerate(batch.spans)
+        ]
+        return proba, docs
 
     def predict_proba(self, X) -> np.ndarray:
-        return self.score_sentences(X)[0]
+        return self.score_documents(X)[0]
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X) >= self.thresholds_).astype(int)
 
-    def evidence_for(
-        self, sentences: SentenceScores, label_index: int
-    ) -> list[tuple[int, int, float]]:
-        """Evidence spans ``(start, end, score)`` for one label, strongest first (never empty
-        when the passage has a sentence)."""
-        col = sentences.scores[:, label_index] if len(sentences.spans) else np.zeros(0)
+    def evidence_for(self, doc: DocumentScores, label_index: int) -> list[tuple[int, int, float]]:
+        """Evidence spans ``(start, end, score)`` for one label, strongest first: the best unit,
+        and up to ``max_evidence`` more whose score is at least half the best (never empty when
+        the document has a unit)."""
+        col = doc.scores[:, label_index] if len(doc.spans) else np.zeros(0)
         if not len(col):
             return []
         order = np.argsort(-col, kind="stable")
         floor = max(0.5, self.evidence_ratio * col[order[0]])
         chosen = [order[0]] + [j for j in order[1 : self.max_evidence] if col[j] >= floor]
-        return [(*sentences.spans[j], float(col[j])) for j in chosen]
+        return [(*doc.spans[j], float(col[j])) for j in sorted(chosen, key=lambda j: -col[j])]

@@ -1,8 +1,8 @@
 """Turn model scores into the prediction schema.
 
-A document longer than ``max_passage_chars`` is scored as overlapping windows of a few
-sentences, the size of the passages the model was trained on; its score for a label is the
-highest of its windows', and its evidence offsets are relative to the whole document.
+A document of any length is scored in one pass: the model reads it unit by unit (sentences),
+each unit with its neighbours and the document as context, and evidence offsets index the
+whole document.
 """
 
 from __future__ import annotations
@@ -12,24 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.model import GraveViolationClassifier, SentenceScores
+from training.language import is_supported
+from training.model import DocumentScores, GraveViolationClassifier
 from training.schemas import LABELS, Evidence, LabelPrediction, Prediction
-from training.segment import segment
-
-MAX_PASSAGE_CHARS = 1000
-WINDOW_SENTENCES = 3
-
-
-def passage_windows(
-    text: str, max_chars: int = MAX_PASSAGE_CHARS, sentences: int = WINDOW_SENTENCES
-) -> list[tuple[int, int]]:
-    """The whole text when it is at most ``max_chars`` long; otherwise overlapping windows of
-    ``sentences`` consecutive sentences (stride one), so that an incident told in one sentence
-    of a long article is not diluted by the article's other sentences."""
-    spans = segment(text) if len(text) > max_chars else []
-    if len(spans) <= sentences:
-        return [(0, len(text))]
-    return [(spans[i][0], spans[i + sentences - 1][1]) for i in range(len(spans) - sentences + 1)]
 
 
 @dataclass(frozen=True)
@@ -38,7 +23,6 @@ class Predictor:
 
     model: GraveViolationClassifier
     version: str
-    max_passage_chars: int = MAX_PASSAGE_CHARS
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -54,32 +38,17 @@ class Predictor:
     def predict_with_passages(
         self, texts: Sequence[str], ids: Sequence[str | None] | None = None
     ) -> tuple[list[Prediction], list[int]]:
-        """Predictions, and how many passages (windows) each document was scored as."""
+        """Predictions, and how many units (sentences) each document was read as."""
         ids = list(ids) if ids is not None else [None] * len(texts)
-        windows = [passage_windows(t, self.max_passage_chars) for t in texts]
-        passages = [t[s:e] for t, ws in zip(texts, windows, strict=True) for s, e in ws]
-        proba, sentences = self.model.score_sentences(passages)
-        out, i = [], 0
-        for text, doc_id, ws in zip(texts, ids, windows, strict=True):
-            n = len(ws)
-            if n == 1:
-                p, sent = proba[i], sentences[i]
-            else:
-                p = proba[i : i + n].max(axis=0)
-                best: dict[tuple[int, int], np.ndarray] = {}  # a sentence's best scores
-                for j in range(n):
-                    for (s, e), row in zip(
-                        sentences[i + j].spans, sentences[i + j].scores, strict=True
-                    ):
-                        key = (ws[j][0] + s, ws[j][0] + e)
-                        best[key] = np.maximum(best[key], row) if key in best else row
-                sent = SentenceScores(spans=list(best), scores=np.array(list(best.values())))
-            out.append(self._prediction(text, doc_id, p, sent))
-            i += n
-        return out, [len(ws) for ws in windows]
+        proba, docs = self.model.score_documents(list(texts))
+        out = [
+            self._prediction(text, doc_id, p, doc)
+            for text, doc_id, p, doc in zip(texts, ids, proba, docs, strict=True)
+        ]
+        return out, [len(doc.spans) for doc in docs]
 
     def _prediction(
-        self, text: str, doc_id: str | None, p: np.ndarray, sent: SentenceScores
+        self, text: str, doc_id: str | None, p: np.ndarray, doc: DocumentScores
     ) -> Prediction:
         thresholds = self.model.thresholds_  # the array, not the dict: this is the hot path
         fired = sorted(
@@ -87,7 +56,7 @@ class Predictor:
         )
         labels = []
         for k in fired:
-            spans = self.model.evidence_for(sent, k)
+            spans = self.model.evidence_for(doc, k)
             if not spans:
                 continue
             labels.append(
@@ -105,4 +74,6 @@ class Predictor:
             model=self.version,
             labels=labels,
             scores={label: round(float(p[k]), 4) for k, label in enumerate(LABELS)},
+            lang=doc.lang,
+            flags=[] if is_supported(doc.lang) else ["unsupported_language"],
         )

@@ -96,3 +96,13 @@ class Prediction(BaseModel):
     scores: dict[LabelId, float] = Field(
         description="Calibrated probability for each of the six labels."
     )
+    lang: str = Field(
+        default="en", description="ISO 639-1 code of the language detected in the text."
+    )
+    flags: list[Literal["unsupported_language"]] = Field(
+        default_factory=list,
+        description=(
+            "Warnings about the prediction. `unsupported_language`: the text is not in English, "
+            "French, Spanish, Arabic, Ukrainian or Russian, so its scores are not reliable."
+        ),
+    )

@@ -16,7 +16,11 @@ _ABBREVIATIONS = frozenset(
     "dec e.g i.e u.n u.s u.k a.m p.m".split()
 )
 # End of sentence: terminal punctuation, optional closing quotes/brackets, then whitespace.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+# The next sentence starts with a capital (Latin or Cyrillic), a digit, or an Arabic letter
+# (Arabic script has no case).
+_BOUNDARY = re.compile(
+    r"[.!?…؟]+[\"'”’»)\]]*(?=\s+[\"'“‘«„(\[]?[A-Z0-9À-ÖØ-ÞА-ЯЁІЇЄҐ\u0621-\u064a\u0660-\u0669])"
+)
 # A full stop glued to the next sentence ("killed.The"): lowercase word, stop, capitalised word.
 _GLUED = re.compile(r"[.!?](?=[A-Z][a-z])")  # cut after it when two lowercase letters precede
 _LINE_BREAK = re.compile(r"\n\s*")
