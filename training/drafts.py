@@ -32,7 +32,7 @@ def _find(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | st
         return f"quote not found in text: {quote[:60]!r}"
     if occurrence is None:
         if len(starts) > 1:
-            return f"quote occurs {len(starts)} times, add \"occurrence\": {quote[:60]!r}"
+            return f'quote occurs {len(starts)} times, add "occurrence": {quote[:60]!r}'
         occurrence = 1
     if not 1 <= occurrence <= len(starts):
         return f"occurrence {occurrence} of {quote[:60]!r} does not exist ({len(starts)} found)"

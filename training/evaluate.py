@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,6 +39,17 @@ class ErrorCase(BaseModel):
     text: str
 
 
+class LanguageMetrics(BaseModel):
+    """The headline figures on the passages of one language (the ``lang`` of the records)."""
+
+    passages: int
+    macro_f1: float = Field(description="Mean F1 over the labels that occur in this language.")
+    f1: dict[str, float | None] = Field(description="Per label F1 (None: no gold, no prediction).")
+    negative_passages: int
+    negative_false_positive_rate: float
+    detected_as: dict[str, int] = Field(description="Languages the model detected, with counts.")
+
+
 class EvaluationReport(BaseModel):
     data: str
     model: str
@@ -57,6 +69,7 @@ class EvaluationReport(BaseModel):
     pr_curves: dict[str, list[tuple[float, float]]] = Field(
         description="Per label (recall, precision) points."
     )
+    per_language: dict[str, LanguageMetrics] = Field(default_factory=dict)
 
 
 def _f1(p: float, r: float) -> float:
@@ -68,6 +81,28 @@ def _label_f1(predicted: np.ndarray, gold: np.ndarray) -> float:
     p = tp / predicted.sum() if predicted.sum() else 0.0
     r = tp / gold.sum() if gold.sum() else 0.0
     return _f1(p, r)
+
+
+def _by_language(records, preds, Y, fired) -> dict[str, LanguageMetrics]:
+    langs = np.array([r.lang for r in records])
+    out = {}
+    for lang in dict.fromkeys(langs):
+        m = langs == lang
+        f1 = {}
+        for k, label in enumerate(LABELS):
+            gold, got = Y[m, k], fired[m, k]
+            f1[label] = _label_f1(got, gold) if gold.any() or got.any() else None
+        present = [v for label, v in f1.items() if Y[m, LABELS.index(label)].any()]
+        neg = m & (Y.sum(axis=1) == 0)
+        out[str(lang)] = LanguageMetrics(
+            passages=int(m.sum()),
+            macro_f1=float(np.mean(present)) if present else 0.0,
+            f1=f1,
+            negative_passages=int(neg.sum()),
+            negative_false_positive_rate=float(fired[neg].any(axis=1).mean()) if neg.any() else 0.0,
+            detected_as=dict(Counter(p.lang for p, keep in zip(preds, m, strict=True) if keep)),
+        )
+    return out
 
 
 def _chars(spans: Sequence[tuple[int, int]]) -> set[int]:
@@ -163,6 +198,7 @@ def evaluate(
         evidence_char_f1=_f1(cp, cr) if cp is not None and cr is not None else None,
         worst_errors=[e for _, e in errors[:worst]],
         pr_curves=curves,
+        per_language=_by_language(records, preds, Y, fired),
     )
 
 
@@ -189,6 +225,15 @@ def summary_table(report: EvaluationReport) -> str:
         f"{fmt(report.evidence_char_precision)}/{fmt(report.evidence_char_recall)}/"
         f"{fmt(report.evidence_char_f1)}"
     )
+    if len(report.per_language) > 1:
+        names = " ".join(f"{label[:5]:>5}" for label in LABELS)
+        lines.append(f"{'language':10} {'n':>5} {'macro-F1':>9} {'neg FPR':>8}  {names}")
+        for lang, m in report.per_language.items():
+            per = " ".join(f"{'-' if v is None else f'{v:.2f}':>5}" for v in m.f1.values())
+            lines.append(
+                f"{lang:10} {m.passages:5d} {m.macro_f1:9.3f} "
+                f"{m.negative_false_positive_rate:8.3f}  {per}"
+            )
     return "\n".join(lines)
 
 

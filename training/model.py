@@ -41,12 +41,16 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
+from training.encoder import embed
 from training.features import cue_matrix
 from training.language import detect
 from training.schemas import LABELS, LANGS
 from training.segment import segment
 from training.vectorize import SentenceFeaturizer, normalise_many
 
+FEATURES_VERSION = "2"
+"""Bump when segmentation, normalisation or featurisation changes: saved models of another
+version are refused (``training.registry.verify``) instead of silently scoring differently."""
 STACK_FEATURES = ("top1", "top2", "context", "other_top1", "log_units", *LANGS)
 _LOGIT_CLIP = 12.0
 
@@ -69,12 +73,15 @@ class _Batch:
     units: list[str]
     owner: np.ndarray
     langs: list[str]
+    embeddings: np.ndarray | None  # (n_units, 512) or None without an encoder
 
     @property
     def counts(self) -> np.ndarray:
         return np.array([len(s) for s in self.spans], dtype=int)
 
     def subset(self, docs: np.ndarray) -> _Batch:
+        """The batch of documents ``docs`` (sorted indices), units in the same order."""
+        docs = np.sort(docs)
         keep = np.isin(self.owner, docs)
         remap = np.full(len(self.spans), -1)
         remap[docs] = np.arange(len(docs))
@@ -83,14 +90,21 @@ class _Batch:
             units=[u for u, k in zip(self.units, keep, strict=True) if k],
             owner=remap[self.owner[keep]],
             langs=[self.langs[i] for i in docs],
+            embeddings=None if self.embeddings is None else self.embeddings[keep],
         )
 
 
-def _batch(texts: list[str], langs: list[str] | None = None) -> _Batch:
+def _batch(texts: list[str], langs: list[str] | None, encode: bool) -> _Batch:
     spans = [segment(t) for t in texts]
-    units = normalise_many([t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc])
+    raw = [t[s:e] for t, doc in zip(texts, spans, strict=True) for s, e in doc]
     owner = np.repeat(np.arange(len(texts)), [len(doc) for doc in spans])
-    return _Batch(spans, units, owner, langs if langs is not None else [detect(t) for t in texts])
+    return _Batch(
+        spans,
+        normalise_many(raw),
+        owner,
+        langs if langs is not None else [detect(t) for t in texts],
+        embed(raw) if encode else None,
+    )
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -116,6 +130,33 @@ def _neighbours(owner: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
 
 
+def _document_sum(owner: np.ndarray, n_docs: int) -> sp.csr_matrix:
+    """``(n_docs, n_units)`` matrix summing each document's units."""
+    return sp.csr_matrix(
+        (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
+        shape=(n_docs, len(owner)),
+    )
+
+
+def _fit_linear(X, Y, C, weights=None):
+    """One balanced logistic regression per label column of ``Y``: weights and intercepts."""
+    W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float32)
+    b = np.zeros(len(LABELS))
+    sparse = sp.issparse(X)
+    for k in range(len(LABELS)):
+        yk = Y[:, k]
+        if yk.min() == yk.max():
+            b[k] = -10.0 if yk.max() == 0 else 10.0
+            continue
+        lr = LogisticRegression(
+            C=C, class_weight="balanced", solver="liblinear" if sparse else "lbfgs", max_iter=500
+        )
+        lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
+        W[:, k] = lr.coef_[0]
+        b[k] = lr.intercept_[0]
+    return W, b
+
+
 def _top_two(S: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document and label the highest and second-highest unit score (0 when absent)."""
     top = np.zeros((len(counts), S.shape[1]))
@@ -126,9 +167,9 @@ def _top_two(S: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     starts = (np.cumsum(counts) - counts)[has]
     t = np.maximum.reduceat(S, starts)
     owner = np.repeat(np.arange(len(starts)), counts[has])
-    rest = np.where(S == t[owner], -np.inf, S)
+    rest = np.where(t[owner] == S, -np.inf, S)
     r = np.maximum.reduceat(rest, starts)
-    ties = np.add.reduceat((S == t[owner]).astype(int), starts) >= 2
+    ties = np.add.reduceat((t[owner] == S).astype(int), starts) >= 2
     r = np.where(ties, t, r)
     top[has] = t
     second[has] = np.where(np.isfinite(r), r, 0.0)
@@ -137,14 +178,26 @@ def _top_two(S: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 @dataclass
 class _Stages:
-    """The fitted first two stages (featurisers, unit model, document context model)."""
+    """The fitted first stages: featurisers, the sparse and the encoder unit models, the
+    document context model."""
 
     words: SentenceFeaturizer
     chars: TfidfVectorizer
-    unit_coef: np.ndarray
-    unit_intercept: np.ndarray
-    doc_coef: np.ndarray
-    doc_intercept: np.ndarray
+    sparse_coef: np.ndarray | None = None
+    sparse_intercept: np.ndarray | None = None
+    dense_coef: np.ndarray | None = None
+    dense_intercept: np.ndarray | None = None
+    doc_coef: np.ndarray | None = None
+    doc_intercept: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class _UnitLogits:
+    """Stage outputs for a batch: per-unit logits of both unit models, per-document context."""
+
+    sparse: np.ndarray  # (n_units, n_labels)
+    dense: np.ndarray | None  # (n_units, n_labels), None without an encoder
+    context: np.ndarray  # (n_docs, n_labels)
 
 
 class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
@@ -166,6 +219,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         char_max_features: int | None = 150_000,
         char_weight: float = 1.0,
         cue_weight: float = 0.5,
+        encoder: bool = True,
+        encoder_C: float = 1.0,
         context_weight: float = 0.4,
         other_label_weight: float = 0.3,
         stack_C: float = 1.0,
@@ -183,6 +238,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.char_max_features = char_max_features
         self.char_weight = char_weight
         self.cue_weight = cue_weight
+        self.encoder = encoder
+        self.encoder_C = encoder_C
         self.context_weight = context_weight
         self.other_label_weight = other_label_weight
         self.stack_C = stack_C
@@ -193,22 +250,27 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     # ---- features ------------------------------------------------------------------
-    def _unit_vectors(self, stages: _Stages, batch: _Batch):
-        """Unit rows ``[own, neighbours]`` and document rows (summed word vectors)."""
+    def _sparse_vectors(self, stages: _Stages, batch: _Batch):
+        """Unit rows ``[own, neighbours]`` of word, character and cue features, and document
+        rows (L2-normalised summed word vectors)."""
         Xw, masks = stages.words.transform_with_cues(batch.units)
         blocks = [Xw, stages.chars.transform(batch.units) * self.char_weight]
         if self.cue_weight:
             cues = cue_matrix(masks, batch.owner, len(batch.spans)) * self.cue_weight
             blocks.append(sp.csr_matrix(cues))
         U = sp.csr_matrix(sp.hstack(blocks, format="csr"), dtype=np.float32)
-        N = _neighbours(batch.owner) @ U
-        X = sp.hstack([U, N * self.context_weight], format="csr")
-        agg = sp.csr_matrix(
-            (np.ones(len(batch.owner), dtype=np.float32), (batch.owner, np.arange(len(batch.owner)))),
-            shape=(len(batch.spans), len(batch.owner)),
-        )
-        D = normalize(agg @ Xw)
+        X = sp.hstack([U, (_neighbours(batch.owner) @ U) * self.context_weight], format="csr")
+        D = normalize(_document_sum(batch.owner, len(batch.spans)) @ Xw)
         return X, D
+
+    def _dense_vectors(self, batch: _Batch) -> np.ndarray:
+        """Unit rows ``[own, neighbours' mean, document mean]`` of sentence embeddings."""
+        E = batch.embeddings
+        near = _neighbours(batch.owner)
+        n_near = np.maximum(np.asarray(near.sum(axis=1)).ravel(), 1.0)[:, None]
+        agg = _document_sum(batch.owner, len(batch.spans))
+        doc = (agg @ E) / np.maximum(batch.counts, 1)[:, None]
+        return np.hstack([E, (near @ E) / n_near, doc[batch.owner]]).astype(np.float32)
 
     def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w) -> _Stages:
         words = SentenceFeaturizer(
@@ -223,38 +285,43 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             lowercase=False,
             dtype=np.float32,
         ).fit(batch.units)
-        stages = _Stages(words, chars, *(None,) * 4)
-        X, D = self._unit_vectors(stages, batch)
-        stages.unit_coef, stages.unit_intercept = self._fit_linear(X, unit_y, self.C, unit_w)
-        stages.doc_coef, stages.doc_intercept = self._fit_linear(D, Y, self.doc_C)
+        stages = _Stages(words, chars)
+        X, D = self._sparse_vectors(stages, batch)
+        stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
+        stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
+        if self.encoder:
+            stages.dense_coef, stages.dense_intercept = _fit_linear(
+                self._dense_vectors(batch), unit_y, self.encoder_C, unit_w
+            )
         return stages
 
-    @staticmethod
-    def _fit_linear(X, Y, C, weights=None):
-        W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float32)
-        b = np.zeros(len(LABELS))
-        for k in range(len(LABELS)):
-            yk = Y[:, k]
-            if yk.min() == yk.max():
-                b[k] = -10.0 if yk.max() == 0 else 10.0
-                continue
-            lr = LogisticRegression(C=C, class_weight="balanced", solver="liblinear")
-            lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
-            W[:, k] = lr.coef_[0]
-            b[k] = lr.intercept_[0]
-        return W, b
+    def _unit_logits(self, stages: _Stages, batch: _Batch) -> _UnitLogits:
+        X, D = self._sparse_vectors(stages, batch)
+        dense = None
+        if self.encoder:
+            dense = self._dense_vectors(batch) @ stages.dense_coef + stages.dense_intercept
+        return _UnitLogits(
+            sparse=np.asarray(X @ stages.sparse_coef + stages.sparse_intercept),
+            dense=dense,
+            context=np.asarray(D @ stages.doc_coef + stages.doc_intercept),
+        )
 
-    def _stage_scores(self, stages: _Stages, batch: _Batch):
+    def _unit_proba(self, logits: _UnitLogits, fusion: np.ndarray) -> np.ndarray:
+        """Fused unit probabilities: per label ``sigmoid(a * sparse + b * dense + c)``."""
+        z = np.clip(logits.sparse, -_LOGIT_CLIP, _LOGIT_CLIP) * fusion[:, 0] + fusion[:, 2]
+        if logits.dense is not None:
+            z = z + np.clip(logits.dense, -_LOGIT_CLIP, _LOGIT_CLIP) * fusion[:, 1]
+        return _sigmoid(z)
+
+    def _stack_features(self, logits: _UnitLogits, fusion, batch: _Batch):
         """Stacker inputs ``(n_docs, n_labels, len(STACK_FEATURES))`` and unit probabilities."""
-        X, D = self._unit_vectors(stages, batch)
-        unit_p = _sigmoid(X @ stages.unit_coef + stages.unit_intercept)
-        context = _logit(_sigmoid(D @ stages.doc_coef + stages.doc_intercept))
+        unit_p = self._unit_proba(logits, fusion)
         counts = batch.counts
         top, second = _top_two(unit_p, counts)
         F = np.zeros((len(counts), len(LABELS), len(STACK_FEATURES)))
         F[:, :, 0] = _logit(top)
         F[:, :, 1] = _logit(second)
-        F[:, :, 2] = context
+        F[:, :, 2] = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
         for k in range(len(LABELS)):
             F[:, k, 3] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
         F[:, :, 4] = np.log1p(counts)[:, None]
@@ -290,24 +357,35 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         if Y.shape != (len(texts), len(LABELS)):
             raise ValueError(f"y must have shape ({len(texts)}, {len(LABELS)}), got {Y.shape}")
         evidence = list(evidence) if evidence is not None else [None] * len(texts)
-        batch = _batch(texts, list(langs) if langs is not None else None)
+        batch = _batch(texts, list(langs) if langs is not None else None, self.encoder)
         unit_y, unit_w = self._unit_labels(batch, Y, evidence)
 
         folds = KFold(self.cv, shuffle=True, random_state=self.random_state)
-        oof = np.zeros((len(texts), len(LABELS), len(STACK_FEATURES)))
+        n_units = len(batch.owner)
+        oof_sparse = np.zeros((n_units, len(LABELS)))
+        oof_dense = np.zeros((n_units, len(LABELS))) if self.encoder else None
+        oof_context = np.zeros((len(texts), len(LABELS)))
         for train_docs, test_docs in folds.split(texts):
             in_train = np.isin(batch.owner, train_docs)
             stages = self._fit_stages(
                 batch.subset(train_docs), Y[train_docs], unit_y[in_train], unit_w[in_train]
             )
-            oof[test_docs] = self._stage_scores(stages, batch.subset(test_docs))[0]
+            logits = self._unit_logits(stages, batch.subset(test_docs))
+            in_test = ~in_train  # KFold's test indices are sorted, as subset keeps them
+            oof_sparse[in_test] = logits.sparse
+            if oof_dense is not None:
+                oof_dense[in_test] = logits.dense
+            oof_context[np.sort(test_docs)] = logits.context
+        oof = _UnitLogits(oof_sparse, oof_dense, oof_context)
+        self.fusion_ = self._fit_fusion(oof, unit_y, unit_w)
+        oof_F = self._stack_features(oof, self.fusion_, batch)[0]
 
         self.stages_ = self._fit_stages(batch, Y, unit_y, unit_w)
         oof_proba = np.column_stack(
-            [self._cross_val_stacker(oof[:, k, :], Y[:, k], folds) for k in range(len(LABELS))]
+            [self._cross_val_stacker(oof_F[:, k, :], Y[:, k], folds) for k in range(len(LABELS))]
         )
         self.stackers_ = [
-            LogisticRegression(C=self.stack_C, max_iter=2000).fit(oof[:, k, :], Y[:, k])
+            LogisticRegression(C=self.stack_C, max_iter=2000).fit(oof_F[:, k, :], Y[:, k])
             for k in range(len(LABELS))
         ]
         self.thresholds_ = np.array(
@@ -316,6 +394,23 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.cv_report_ = self._cv_report(Y, oof_proba, batch.langs)
         self.classes_ = np.array(LABELS)
         return self
+
+    def _fit_fusion(self, oof: _UnitLogits, unit_y, unit_w) -> np.ndarray:
+        """Per label ``(a, b, c)``: how to weigh the two unit models' out-of-fold logits."""
+        fusion = np.zeros((len(LABELS), 3))
+        for k in range(len(LABELS)):
+            cols = [np.clip(oof.sparse[:, k], -_LOGIT_CLIP, _LOGIT_CLIP)]
+            if oof.dense is not None:
+                cols.append(np.clip(oof.dense[:, k], -_LOGIT_CLIP, _LOGIT_CLIP))
+            if unit_y[:, k].min() == unit_y[:, k].max():
+                fusion[k] = (1.0, 0.0, 0.0)
+                continue
+            lr = LogisticRegression(C=1.0).fit(
+                np.column_stack(cols), unit_y[:, k], sample_weight=unit_w[:, k]
+            )
+            fusion[k, : len(cols)] = lr.coef_[0]
+            fusion[k, 2] = lr.intercept_[0]
+        return fusion
 
     def _cv_report(self, Y, proba, langs) -> dict:
         """Out-of-fold threshold, Brier score and support per label, and per language."""
@@ -365,8 +460,10 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         """Document probabilities ``(n, 6)`` and each document's unit scores and language."""
         check_is_fitted(self, "stackers_")
         texts = list(X)
-        batch = _batch(texts, list(langs) if langs is not None else None)
-        F, unit_p = self._stage_scores(self.stages_, batch)
+        batch = _batch(texts, list(langs) if langs is not None else None, self.encoder)
+        F, unit_p = self._stack_features(
+            self._unit_logits(self.stages_, batch), self.fusion_, batch
+        )
         coef = np.stack([s.coef_[0] for s in self.stackers_])  # (labels, features)
         intercept = np.array([s.intercept_[0] for s in self.stackers_])
         proba = _sigmoid(np.einsum("nkf,kf->nk", F, coef) + intercept)

@@ -24,6 +24,7 @@ import platform
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from importlib.metadata import version as package_version
 from pathlib import Path
 
 import joblib
@@ -32,7 +33,8 @@ import scipy
 import sklearn
 from pydantic import BaseModel, Field
 
-from training.model import GraveViolationClassifier
+from training.encoder import ENCODER_PACKAGE, encoder_version
+from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
 
 MODEL_FILE = "model.joblib"
@@ -62,6 +64,11 @@ class ModelCard(BaseModel):
     evaluation: dict = Field(default_factory=dict, description="Evaluation-split figures.")
 
 
+PINNED_LIBRARIES = ("scikit-learn", ENCODER_PACKAGE, "py3langid", "gravewatch-features")
+"""A model loads only where these are the versions it was trained with: the pickled estimator,
+the sentence encoder, the language detector, and the feature code itself."""
+
+
 def library_versions() -> dict[str, str]:
     return {
         "python": platform.python_version(),
@@ -69,6 +76,9 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "joblib": joblib.__version__,
+        ENCODER_PACKAGE: encoder_version(),
+        "py3langid": package_version("py3langid"),
+        "gravewatch-features": FEATURES_VERSION,
     }
 
 
@@ -256,12 +266,14 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
                 "was modified or damaged; refusing to load it. Retrain with `gravewatch train`"
             )
     card = read_card(version, models_dir)
-    trained_with = card.libraries.get("scikit-learn")
-    if trained_with != sklearn.__version__:
-        raise RegistryError(
-            f"model {version!r} was trained with scikit-learn {trained_with} but "
-            f"{sklearn.__version__} is installed; retrain with `gravewatch train`"
-        )
+    installed = library_versions()
+    for name in PINNED_LIBRARIES:
+        trained_with = card.libraries.get(name)
+        if trained_with != installed[name]:
+            raise RegistryError(
+                f"model {version!r} was trained with {name} {trained_with} but "
+                f"{installed[name]} is installed; retrain with `gravewatch train`"
+            )
     return card
 
 
