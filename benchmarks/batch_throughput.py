@@ -79,9 +79,14 @@ def run(source: Path, workers: int, out_dir: Path) -> dict:
         sys.exit(f"gravewatch score failed ({proc.returncode}): {err}")
     lines = sum(1 for _ in out.open())
     steady = re.search(r"\((\d+) documents/s\)", err)
-    return {"workers": workers, "documents": lines, "seconds": seconds,
-            "rate": lines / seconds, "peak_rss_mb": peak / 2**20,
-            "scoring_rate": float(steady.group(1)) if steady else 0.0}
+    return {
+        "workers": workers,
+        "documents": lines,
+        "seconds": seconds,
+        "rate": lines / seconds,
+        "peak_rss_mb": peak / 2**20,
+        "scoring_rate": float(steady.group(1)) if steady else 0.0,
+    }
 
 
 def main() -> None:
@@ -95,24 +100,34 @@ def main() -> None:
         write_documents(source, args.documents)
         one = run(source, 1, tmp)
         two = run(source, 2, tmp)
-        print(f"{args.documents} documents of 600 characters, whole command timed "
-              f"(start-up, model loading, reading, scoring, deduplication, writing)")
-        print("| workers | documents/s, whole command | documents/s, job after start-up | "
-              "seconds | peak RSS (MB) |")
+        print(
+            f"{args.documents} documents of 600 characters, whole command timed "
+            f"(start-up, model loading, reading, scoring, deduplication, writing)"
+        )
+        print(
+            "| workers | documents/s, whole command | documents/s, job after start-up | "
+            "seconds | peak RSS (MB) |"
+        )
         print("|---|---|---|---|---|")
         for r in (one, two):
-            print(f"| {r['workers']} | {r['rate']:.0f} | {r['scoring_rate']:.0f} | "
-                  f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} |")
+            print(
+                f"| {r['workers']} | {r['rate']:.0f} | {r['scoring_rate']:.0f} | "
+                f"{r['seconds']:.1f} | {r['peak_rss_mb']:.0f} |"
+            )
         speedup = two["scoring_rate"] / one["scoring_rate"]
-        print(f"after start-up: 2 workers / 1 worker = {speedup:.2f}x (target 1.6x); 2 workers "
-              f"{two['scoring_rate']:.0f} documents/s (target 5,000)")
+        print(
+            f"after start-up: 2 workers / 1 worker = {speedup:.2f}x (target 1.6x); 2 workers "
+            f"{two['scoring_rate']:.0f} documents/s (target 5,000)"
+        )
         if args.memory_documents:
             big = tmp / "big.jsonl"
             write_documents(big, args.memory_documents, seed=1)
             mem = run(big, 2, tmp)
-            print(f"{args.memory_documents} documents with 2 workers: {mem['rate']:.0f} "
-                  f"documents/s, peak resident memory {mem['peak_rss_mb']:.0f} MB "
-                  f"(target under 1024 MB)")
+            print(
+                f"{args.memory_documents} documents with 2 workers: {mem['rate']:.0f} "
+                f"documents/s, peak resident memory {mem['peak_rss_mb']:.0f} MB "
+                f"(target under 1024 MB)"
+            )
 
 
 if __name__ == "__main__":

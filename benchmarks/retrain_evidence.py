@@ -28,8 +28,16 @@ from training.retrain import Comparison, retrain  # noqa: E402
 from training.schemas import LABELS, GoldSpan, Record  # noqa: E402
 from training.train import train  # noqa: E402
 
-HELD_BACK = ("un.jsonl", "ng.jsonl", "sh.jsonl", "lg.jsonl", "dx.jsonl", "rx.jsonl", "nx.jsonl",
-             "ny.jsonl")
+HELD_BACK = (
+    "un.jsonl",
+    "ng.jsonl",
+    "sh.jsonl",
+    "lg.jsonl",
+    "dx.jsonl",
+    "rx.jsonl",
+    "nx.jsonl",
+    "ny.jsonl",
+)
 
 
 def as_reviews(records: list[Record], wrong: bool = False, seed: int = 0) -> list[Record]:
@@ -43,8 +51,14 @@ def as_reviews(records: list[Record], wrong: bool = False, seed: int = 0) -> lis
             labels = rng.sample(others, k=min(len(others), max(1, len(r.labels))))
             evidence = [GoldSpan(label=label, start=0, end=len(r.text)) for label in labels]
         out.append(
-            r.model_copy(update={"id": f"review-{r.id}", "labels": labels, "evidence": evidence,
-                                 "negative_type": None if labels else r.negative_type})
+            r.model_copy(
+                update={
+                    "id": f"review-{r.id}",
+                    "labels": labels,
+                    "evidence": evidence,
+                    "negative_type": None if labels else r.negative_type,
+                }
+            )
         )
     return out
 
@@ -70,13 +84,17 @@ def run(models: Path) -> tuple[dict, dict, Comparison, Comparison]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         before, after, accepted, rejected = run(Path(tmp))
-    print(f"correcting reviews: {accepted.training_reviews} trained on, "
-          f"{accepted.held_out_reviews} held out; promoted: {accepted.promoted}")
+    print(
+        f"correcting reviews: {accepted.training_reviews} trained on, "
+        f"{accepted.held_out_reviews} held out; promoted: {accepted.promoted}"
+    )
     print(f"held-out reviewed documents, macro-F1 {before['macro']:.3f} -> {after['macro']:.3f}")
     for label in LABELS:
         print(f"  {label}: {before[label]:.3f} -> {after[label]:.3f}")
-    print(f"gate set macro-F1: active {accepted.macro_f1.active:.3f}, "
-          f"candidate {accepted.macro_f1.candidate:.3f}")
+    print(
+        f"gate set macro-F1: active {accepted.macro_f1.active:.3f}, "
+        f"candidate {accepted.macro_f1.candidate:.3f}"
+    )
     print(f"wrong reviews: promoted: {rejected.promoted}; reasons: {'; '.join(rejected.reasons)}")
 
 

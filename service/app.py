@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from service import __version__
 from service.active_model import ActiveModel
+from service.auth import role_of
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.logs import configure_logging
@@ -27,8 +29,12 @@ log = logging.getLogger("gravewatch.api")
 
 DESCRIPTION = """Tags passages of news and reports with the UN Security Council's six grave
 violations against children in armed conflict, with calibrated scores and evidence spans
-(character offsets into the submitted text). Errors are JSON:
-`{"error": {"code": "...", "message": "..."}}`."""
+(character offsets into the submitted text, in code points). Errors are JSON:
+`{"error": {"code": "...", "message": "..."}}`.
+
+API keys go in `Authorization: Bearer <key>` (the Authorize button). Roles: reader < ingest <
+reviewer < admin; each route names the role it needs. Classifying needs no key unless
+`GRAVEWATCH_REQUIRE_API_KEY` is set; storing passages needs ingest."""
 
 
 async def _follow_active_model(active: ActiveModel, every: float) -> None:
@@ -40,8 +46,25 @@ async def _follow_active_model(active: ActiveModel, every: float) -> None:
             set_active_model(active.current.predictor.version, previous)
 
 
+ROUTERS = (classify, documents, models, info, health, web)
+
+
+def _document_roles(schema: dict) -> None:
+    """Name the role each route needs: ``x-required-role`` and a line of its description."""
+    for route in (r for module in ROUTERS for r in module.router.routes):
+        role = role_of(route) if isinstance(route, APIRoute) else None
+        if role is None or not route.include_in_schema:
+            continue
+        for method in route.methods:
+            operation = schema["paths"][route.path_format][method.lower()]
+            operation["x-required-role"] = role
+            described = operation.get("description", "")
+            operation["description"] = f"{described}\n\nRole: {role}.".lstrip()
+
+
 def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict:
-    """The OpenAPI schema, with this deployment's size limits written into it."""
+    """The OpenAPI schema, with this deployment's size limits and each route's role written
+    into it."""
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title,
@@ -49,6 +72,7 @@ def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict:
             description=app.description,
             routes=app.routes,
         )
+        _document_roles(schema)
         components = schema["components"]["schemas"]
         for name in ("ClassifyRequest", "BatchItem"):
             components[name]["properties"]["text"]["maxLength"] = settings.max_text_chars
@@ -102,7 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.openapi = lambda: _openapi_with_limits(app, settings)
     install_error_handlers(app)
-    for module in (classify, documents, models, info, health, web):
+    for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(RequestObserver, max_body_bytes=settings.max_request_bytes)
     return app

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
-from service.config import get_settings
+from service.config import describe_invalid, get_settings
 from training.corpus import (
     CorpusError,
     corpus_stats,
@@ -35,6 +36,15 @@ review_app = typer.Typer(help="Reviews stored by reviewers.", no_args_is_help=Tr
 app.add_typer(review_app, name="review")
 models_app = typer.Typer(help="Model versions: list, promote, roll back.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+
+
+@app.callback()
+def _check_settings() -> None:
+    """Gravewatch: grave violations against children in news and reports."""
+    try:
+        get_settings()
+    except ValidationError as e:
+        fail(f"invalid setting {describe_invalid(e)}", 2)
 
 
 @models_app.command("list")
@@ -395,8 +405,8 @@ def score(
     sources: Annotated[
         list[str],
         typer.Argument(
-            help="JSONL, CSV, RSS/Atom, HTML or .txt files, directories (recursive), http(s) "
-            "URLs of feeds or pages, or - for standard input."
+            help="JSONL, JSON, CSV, RSS/Atom, HTML or .txt files, directories (recursive), "
+            "http(s) URLs of feeds or pages, or - for standard input."
         ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")],
@@ -405,10 +415,23 @@ def score(
     ] = "jsonl",
     input_format: Annotated[
         str,
-        typer.Option(help="auto (by extension or content), jsonl, csv, feed, html or text."),
+        typer.Option(help="auto (by extension or content), jsonl, json, csv, feed, html or text."),
     ] = "auto",
-    text_column: Annotated[str, typer.Option(help="CSV column holding the text.")] = "text",
-    id_column: Annotated[str, typer.Option(help="CSV column holding the id.")] = "id",
+    text_column: Annotated[
+        str | None,
+        typer.Option(help="CSV column holding the text [text]; given, - is read as CSV."),
+    ] = None,
+    id_column: Annotated[str | None, typer.Option(help="CSV column holding the id [id].")] = None,
+    title_column: Annotated[
+        str | None, typer.Option(help="CSV column holding the title [title].")
+    ] = None,
+    url_column: Annotated[
+        str | None, typer.Option(help="CSV column holding the URL [url].")
+    ] = None,
+    published_column: Annotated[
+        str | None,
+        typer.Option(help="CSV column holding the date [published], written as ISO 8601."),
+    ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes scoring in parallel.")] = 1,
     engine: Annotated[str, typer.Option(help="local, or dask (needs the [dask] extra).")] = "local",
     scheduler: Annotated[
@@ -420,26 +443,34 @@ def score(
         bool,
         typer.Option(help="Also add documents and predictions to the review store."),
     ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            help="Start a new job on OUTPUT: remove the files of the job that wrote it first."
+        ),
+    ] = False,
 ) -> None:
     """Score documents into OUTPUT: one prediction per document, in input order, with
     duplicates marked (duplicate_of). Rerunning the same command after a crash resumes the job:
     OUTPUT ends up with every document exactly once. Unreadable records go to
-    OUTPUT.errors.jsonl with their source, line and reason.
+    OUTPUT.errors.jsonl with their source, line and reason. One job at a time per OUTPUT; a
+    rerun on sources that changed, or with other settings, is refused (use --restart).
 
     Exit status: 0 every record scored; 3 some records rejected (see OUTPUT.errors.jsonl);
-    1 a fatal error (no model, missing source, output of another job); 2 bad arguments.
+    1 a fatal error (no model, missing source, output of another job, job already running);
+    2 bad arguments or settings.
     """
+    from service.batch.engines import EngineError
     from service.batch.fetch import Fetcher
     from service.batch.job import JobOptions, run_job
-    from service.batch.journal import JournalError
-    from service.batch.sources import SourceError, SourceOptions
+    from service.batch.journal import JournalError, sources_dir
+    from service.batch.lock import LockedError
+    from service.batch.sources import INPUT_FORMATS, SourceError, SourceOptions
 
     if output_format not in ("jsonl", "csv"):
         fail(f"--format must be jsonl or csv, not {output_format!r}", 2)
-    if input_format not in ("auto", "jsonl", "csv", "feed", "html", "text"):
-        fail(
-            f"--input-format must be auto, jsonl, csv, feed, html or text, not {input_format!r}", 2
-        )
+    if input_format not in INPUT_FORMATS:
+        fail(f"--input-format must be {', '.join(INPUT_FORMATS)}, not {input_format!r}", 2)
     if engine not in ("local", "dask"):
         fail(f"--engine must be local or dask, not {engine!r}", 2)
     if scheduler and engine != "dask":
@@ -453,31 +484,41 @@ def score(
             input_format=input_format,
             text_column=text_column,
             id_column=id_column,
+            title_column=title_column,
+            url_column=url_column,
+            published_column=published_column,
             max_document_chars=settings.max_document_chars,
         ),
         batch_size=batch_size or settings.score_batch_size,
         engine=engine,
         workers=workers,
         scheduler=scheduler,
+        scheduler_timeout=settings.dask_connect_timeout,
         model=model,
         progress=sys.stderr.isatty(),
         store_url=_store_url() if store else None,
+        restart=restart,
     )
     fetcher = Fetcher(
-        cache_dir=output.with_name(output.name + ".sources"),
+        cache_dir=sources_dir(output),
         timeout=settings.fetch_timeout,
         max_bytes=settings.fetch_max_bytes,
         attempts=settings.fetch_attempts,
     )
     try:
         summary = run_job(options, settings.models_dir, fetcher)
-    except (RegistryError, JournalError, SourceError) as e:
+    except (RegistryError, JournalError, SourceError, LockedError, EngineError) as e:
         fail(str(e))
     except ImportError as e:
         fail(f"{e}; the dask engine needs: pip install 'gravewatch[dask]'")
+    except OSError as e:
+        fail(f"{e.filename or output}: {e.strerror or e}")
     for r in summary.first_rejected:
         where = f"{r.source}:{r.line}" if r.line is not None else r.source
         typer.echo(f"{where}: {r.reason}", err=True)
+    more = summary.rejected_this_run - len(summary.first_rejected)
+    if more > 0:
+        typer.echo(f"... and {more} more rejected records in {output}.errors.jsonl", err=True)
     typer.echo(summary.text(), err=True)
     if summary.rejected:
         typer.echo(f"rejected records: {output}.errors.jsonl", err=True)

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024, ge=1024, description="Largest HTTP response fetched."
     )
     fetch_attempts: int = Field(default=3, ge=1, description="Tries per URL (backoff doubles).")
+    dask_connect_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds `gravewatch score --scheduler` waits for Dask."
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -80,3 +83,13 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """A pydantic error on the settings as one line per variable: what it holds, what it takes."""
+    prefix = Settings.model_config["env_prefix"]
+    return "; ".join(
+        f"{prefix}{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: "
+        f"{e['msg'][:1].lower()}{e['msg'][1:]}"
+        for e in error.errors()
+    )

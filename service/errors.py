@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.store.repository import StoreError
@@ -32,11 +33,12 @@ class ErrorResponse(BaseModel):
 class ApiError(Exception):
     """A request the API refuses; carries the HTTP status, a code and a message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers=None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
 
 def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
@@ -72,7 +74,23 @@ STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_l
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _store_failed(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        # The engine hides statement parameters (passage texts); the driver's message is kept.
+        log.error(
+            "review store error on %s %s",
+            request.method,
+            request.scope.get("route").path if request.scope.get("route") else "unmatched",
+            extra={"error": type(exc).__name__, "detail": str(getattr(exc, "orig", exc))},
+        )
+        return error_response(
+            503,
+            "store_unavailable",
+            f"the review store failed ({type(exc).__name__}); the operator has the details in "
+            "the log",
+        )
 
     @app.exception_handler(StoreError)
     async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
@@ -96,7 +114,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The route template, not the path: a path can carry an id.
+        route = request.scope.get("route")
+        log.exception(
+            "unhandled error on %s %s", request.method, getattr(route, "path", "unmatched")
+        )
         return error_response(
             500, "internal_error", "the server failed on this request; it has been logged"
         )

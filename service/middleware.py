@@ -1,4 +1,5 @@
-"""ASGI middleware around every request: request id, body size limit, metrics, one log line."""
+"""ASGI middleware around every request: request id, body size limit (on the declared length and
+on the stream itself), browser security headers, metrics, one log line."""
 
 from __future__ import annotations
 
@@ -6,10 +7,31 @@ import logging
 import time
 import uuid
 
-from service.errors import error_response
+from service.errors import ApiError, error_response
 from service.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("gravewatch.access")
+
+# Sent with every response. The review page loads only its own files; the interactive docs
+# (Swagger UI, ReDoc) load theirs from a CDN with inline scripts, so they get no CSP.
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+CONTENT_SECURITY_POLICY = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    b"frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+def _too_large(limit: int, size: str) -> str:
+    return (
+        f"the request body has {size} bytes; the limit is {limit} "
+        "(GRAVEWATCH_MAX_REQUEST_BYTES): send fewer passages"
+    )
 
 
 class RequestObserver:
@@ -27,30 +49,49 @@ class RequestObserver:
         headers = dict(scope.get("headers") or [])
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         status = 500
+        extra_headers = [(b"x-request-id", request_id.encode("latin-1")), *SECURITY_HEADERS]
+        if not scope["path"].startswith(DOCS_PATHS):
+            extra_headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY))
+
+        length = headers.get(b"content-length")
+        body_pending = length not in (None, b"0") or b"transfer-encoding" in headers
+        received = 0
 
         async def send_with_id(message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [
-                    *message["headers"],
-                    (b"x-request-id", request_id.encode("latin-1")),
-                ]
+                message["headers"] = [*message.get("headers", []), *extra_headers]
+                if body_pending:
+                    # Answered before the body was read (refused: too large, no key): close the
+                    # connection rather than read the rest of the body to reuse it.
+                    message["headers"].append((b"connection", b"close"))
             await send(message)
 
-        length = headers.get(b"content-length")
+        async def receive_within_limit():
+            """The body as it arrives; 413 as soon as it passes the limit, whatever the
+            declared length (chunked uploads declare none)."""
+            nonlocal received, body_pending
+            message = await receive()
+            if message["type"] == "http.request":
+                body_pending = message.get("more_body", False)
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise ApiError(
+                        413,
+                        "request_too_large",
+                        _too_large(self.max_body_bytes, f"more than {self.max_body_bytes}"),
+                    )
+            return message
+
         try:
             if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
                 response = error_response(
-                    413,
-                    "request_too_large",
-                    f"the request body has {int(length)} bytes; the limit is "
-                    f"{self.max_body_bytes} (GRAVEWATCH_MAX_REQUEST_BYTES): send fewer passages",
+                    413, "request_too_large", _too_large(self.max_body_bytes, length.decode())
                 )
                 await response(scope, receive, send_with_id)
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive_within_limit, send_with_id)
         finally:
             elapsed = time.perf_counter() - start
             route = scope.get("route")

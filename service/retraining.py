@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.config import Settings
 from service.store.export import review_record
-from service.store.repository import StoreError, latest_reviews, now
+from service.store.repository import StoreError, now, training_reviews
 from service.store.service import Store
 from service.store.tables import JobRow
 from training.retrain import retrain
@@ -76,7 +76,7 @@ def _update(store: Store, job_id: int, **values) -> None:
 
 def reviewed_records(store: Store) -> list[Record]:
     with store.sessions() as session:
-        return [Record.model_validate(review_record(d, r)) for d, r in latest_reviews(session)]
+        return [Record.model_validate(review_record(d, r)) for d, r in training_reviews(session)]
 
 
 def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:

@@ -35,16 +35,24 @@ def write_jsonl(tmp_path: Path):
     return write
 
 
+def train_test_model(models_dir: Path, seed: int = 0):
+    """Train and activate the suite's model: the real estimator on every third record of the
+    shipped corpus, with 3-fold cross-validation, so that the suite stays fast."""
+    from training.corpus import read_corpus
+    from training.train import train_records
+
+    return train_records(read_corpus()[::3], seed=seed, models_dir=models_dir, params={"cv": 3})
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory):
-    """A model trained once per test run on the shipped corpus: (models_dir, card, predictor).
+    """A model trained once per test run (``train_test_model``): (models_dir, card, predictor).
 
     Tests that change the models directory use ``models_copy`` instead."""
     from training.registry import load_predictor
-    from training.train import train
 
     models = tmp_path_factory.mktemp("models")
-    card = train(seed=0, models_dir=models)
+    card = train_test_model(models)
     predictor, _ = load_predictor(models_dir=models)
     return models, card, predictor
 
@@ -72,27 +80,40 @@ def _fresh_settings():
 STORES = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(params=STORES)
-def store_url(request, tmp_path) -> str:
-    """An empty, migrated review store: SQLite always; PostgreSQL when
-    GRAVEWATCH_TEST_DATABASE_URL names one (``.ci/run`` sets it)."""
+def migrated_store_url(kind: str, folder: Path) -> str:
+    """An empty, migrated review store: SQLite in ``folder``, or the PostgreSQL database that
+    GRAVEWATCH_TEST_DATABASE_URL names (skips the test when it is not set)."""
     import os
 
     from sqlalchemy import create_engine, text
 
     from service.store.db import upgrade
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
+    if kind == "sqlite":
+        url = f"sqlite:///{folder / 'store.db'}"
     else:
         url = os.environ.get("GRAVEWATCH_TEST_DATABASE_URL")
         if not url:
             pytest.skip("GRAVEWATCH_TEST_DATABASE_URL is not set")
         engine = create_engine(url)
         with engine.begin() as conn:
-            for table in ("jobs", "reviews", "predictions", "documents", "api_keys",
-                          "alembic_version"):
+            for table in (
+                "jobs",
+                "skips",
+                "reviews",
+                "predictions",
+                "documents",
+                "api_keys",
+                "alembic_version",
+            ):
                 conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
         engine.dispose()
     upgrade(url)
     return url
+
+
+@pytest.fixture(params=STORES)
+def store_url(request, tmp_path) -> str:
+    """An empty, migrated review store: SQLite always; PostgreSQL when
+    GRAVEWATCH_TEST_DATABASE_URL names one (``.ci/run`` sets it)."""
+    return migrated_store_url(request.param, tmp_path)

@@ -47,14 +47,18 @@ def test_classify_returns_the_prediction_schema_with_evidence(client, trained):
 
 def test_classify_gives_the_same_answer_as_the_library(client, trained):
     expected = trained[2].predict([INCIDENT], ["x"])[0].model_dump(mode="json")
-    assert client.post("/v1/classify", json={"text": INCIDENT, "id": "x"}).json() == expected
+    response = client.post("/v1/classify", json={"text": INCIDENT, "id": "x"}).json()
+    assert response == {**expected, "document": None}  # not stored
 
 
 def test_batch_returns_results_in_input_order(client):
     items = [
         {"id": "calm", "text": "The city council approved the new library budget on Monday."},
         {"id": "strike", "text": INCIDENT},
-        {"id": "third", "text": "Fighters abducted 14 boys from a village and forced them to fight."},
+        {
+            "id": "third",
+            "text": "Fighters abducted 14 boys from a village and forced them to fight.",
+        },
     ]
     response = client.post("/v1/classify/batch", json={"items": items})
     assert response.status_code == 200
@@ -143,9 +147,7 @@ def test_batch_over_the_item_limit_is_413(trained):
 
 
 def test_batch_names_the_bad_item(client):
-    response = client.post(
-        "/v1/classify/batch", json={"items": [{"text": "fine"}, {"text": "  "}]}
-    )
+    response = client.post("/v1/classify/batch", json={"items": [{"text": "fine"}, {"text": "  "}]})
     assert response.status_code == 422
     assert error_of(response)["message"].startswith("items[1].text is empty")
 

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from service.config import Settings
+from tests.conftest import train_test_model
 from tests.servers import live_server
-from training.train import train
 
 TEXT = "Gunmen stormed the boarding school at night and abducted 40 girls aged 11 to 16."
 
@@ -49,7 +49,7 @@ def test_new_model_is_served_without_failing_requests_in_flight(trained, models_
         for t in threads:
             t.start()
         try:
-            new = train(seed=1, models_dir=models_copy).version
+            new = train_test_model(models_copy, seed=1).version
             assert wait_for(lambda: serving_version(base) == new)
             time.sleep(0.5)
         finally:

@@ -1,5 +1,7 @@
-"""Schemathesis drives the live API from its own OpenAPI schema: no 5xx, no response that breaks
-the schema, no undocumented status code."""
+"""Schemathesis drives the live API from its own OpenAPI schema with an admin key, on SQLite and
+on PostgreSQL: no 5xx, no response that breaks the schema, no undocumented status code."""
+
+import shutil
 
 import pytest
 import schemathesis
@@ -8,7 +10,6 @@ from hypothesis import HealthCheck, settings
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.db import upgrade
 from service.store.service import Store
 from tests.servers import live_server
 
@@ -24,20 +25,32 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_dict(create_app(Settings(**LIMITS)).openapi(), config=CONFIG)
 
 
-@pytest.fixture(scope="module")
-def api(trained, tmp_path_factory):
-    """The live API with a migrated store and a reviewer key, so that review endpoints are
-    exercised past authentication."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def api(request, trained, tmp_path_factory, monkeypatch_module):
+    """The live API with a migrated store, an admin key (so that every endpoint is exercised
+    past authentication) and its own copy of the models (promote and rollback change it).
+    Retraining jobs are recorded but not started: a training run per example would take the
+    machine."""
+    from tests.conftest import migrated_store_url
+
     folder = tmp_path_factory.mktemp("store")
-    url = f"sqlite:///{folder / 'store.db'}"
-    upgrade(url)
+    url = migrated_store_url(request.param, folder)
+    models = folder / "models"
+    shutil.copytree(trained[0], models)
     store = Store(url)
     with store.sessions.begin() as session:
-        key = repo.create_key(session, "schemathesis", "reviewer")
+        key = repo.create_key(session, "schemathesis", "admin")
     store.close()
-    settings = Settings(models_dir=trained[0], database_url=url, data_dir=folder, **LIMITS)
+    monkeypatch_module.setattr("service.routes.models.launch", lambda settings, job_id: None)
+    settings = Settings(models_dir=models, database_url=url, data_dir=folder, **LIMITS)
     with live_server(settings) as base:
         yield base, {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @schema.parametrize()

@@ -96,3 +96,34 @@ def test_a_resumed_job_reads_the_copy_fetched_before(server, tmp_path):
     calls = Handler.flaky_calls
     again = read(f"{server}/flaky", tmp_path)
     assert Handler.flaky_calls == calls and [d.id for d in again] == [d.id for d in first]
+
+
+class Drip(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        try:
+            for _ in range(100):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+
+def test_the_timeout_bounds_the_whole_download(tmp_path):
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        (bad,) = read(
+            f"http://127.0.0.1:{httpd.server_address[1]}/", tmp_path, timeout=1.0, attempts=1
+        )
+        assert time.monotonic() - started < 2.5
+        assert bad.reason == "fetch failed: the download took longer than 1 s (after 1 attempt)"
+    finally:
+        httpd.shutdown()

@@ -149,7 +149,7 @@ def test_the_output_of_another_job_is_refused(trained, tmp_path):
     out = tmp_path / "out.jsonl"
     run_job(JobOptions([str(a)], out), trained[0])
     before = out.read_bytes()
-    with pytest.raises(JournalError, match="belongs to another job"):
+    with pytest.raises(JournalError, match="belongs to a job started with sources"):
         run_job(JobOptions([str(b)], out), trained[0])
     assert out.read_bytes() == before
 
@@ -206,3 +206,25 @@ def test_cli_exit_status_and_rejected_lines(trained, tmp_path):
         env={"GRAVEWATCH_MODELS_DIR": str(tmp_path / "empty")},
     )
     assert result.exit_code == 1 and "gravewatch train" in result.output
+
+
+def test_summary_says_1_document(trained, tmp_path):
+    src = write(tmp_path / "in.jsonl", [{"id": "a", "text": INCIDENT}])
+    summary = run_job(JobOptions([str(src)], tmp_path / "out.jsonl"), trained[0])
+    assert summary.text().splitlines()[0] == (
+        "1 document (1 unique, 0 duplicates), 1 passage, 0 rejected records"
+    )
+
+
+def test_summary_lists_skipped_files(trained, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder / "a.jsonl", [{"id": "a", "text": INCIDENT}])
+    (folder / "notes.md").write_text("x")
+    result = runner.invoke(
+        app,
+        ["score", str(folder), "-o", str(tmp_path / "out.jsonl")],
+        env={"GRAVEWATCH_MODELS_DIR": str(trained[0])},
+    )
+    assert result.exit_code == 0
+    assert f"skipped 1 file that no reader takes: {folder / 'notes.md'}" in result.output

@@ -102,3 +102,51 @@ def test_cli_exit_status(write_jsonl):
     assert f"{bad}:1:" in result.output
     good = write_jsonl([make_record()], name="good.jsonl")
     assert runner.invoke(app, ["corpus", "validate", str(good)]).exit_code == 0
+
+
+def test_unknown_language_is_reported(write_jsonl):
+    path = write_jsonl([make_record(lang="de")])
+    (msg,) = messages(path)
+    assert msg.startswith(f"{path}:1: lang:")
+
+
+def test_hard_negative_with_labels_is_reported(write_jsonl):
+    path = write_jsonl([make_record(negative_type="peacetime_lookalike")])
+    assert messages(path) == [f"{path}:1: negative_type is set on a passage with labels"]
+
+
+def test_offsets_count_code_points_in_any_script(write_jsonl):
+    """Arabic, Cyrillic, combining marks and emoji before a span: offsets are code points."""
+    text = "😢 Café\u0301 — قُتل طفلان. Снаряд убил двоих детей в Харькове."
+    act = "Снаряд убил двоих детей в Харькове."
+    start = text.index(act)
+    good = make_record(
+        text=text,
+        lang="ru",
+        labels=["killing_maiming"],
+        evidence=[{"label": "killing_maiming", "start": start, "end": start + len(act)}],
+    )
+    assert messages(write_jsonl([good])) == []
+    beyond = make_record(
+        id="t-2",
+        text=text,
+        lang="ru",
+        labels=["killing_maiming"],
+        evidence=[{"label": "killing_maiming", "start": start, "end": len(text) + 1}],
+    )
+    (msg,) = messages(write_jsonl([beyond], name="beyond.jsonl"))
+    assert f"ends outside the text (length {len(text)})" in msg
+
+
+def test_near_duplicates_are_compared_within_a_language(write_jsonl):
+    text = "Armed men stormed the village school at dawn and took eleven pupils into the forest."
+    path = write_jsonl(
+        [
+            make_record(id="a", text=text, labels=[], evidence=[], negative_type="adult_only"),
+            make_record(
+                id="b", text=text, labels=[], evidence=[], negative_type="adult_only", lang="fr"
+            ),
+            make_record(id="c", text=text, labels=[], evidence=[], negative_type="adult_only"),
+        ]
+    )
+    assert messages(path) == [f"{path}:3: exact duplicate of a at {path}:1"]

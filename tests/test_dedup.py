@@ -18,9 +18,50 @@ def test_copies_with_datelines_headlines_and_signoffs_are_all_found():
 
 def test_index_answers_with_the_first_document():
     index = DuplicateIndex()
-    text = "Fighters raided the village of Kalo at night and abducted fourteen boys, officials said."
+    text = (
+        "Fighters raided the village of Kalo at night and abducted fourteen boys, officials said."
+    )
     index.add("first", content_hash(text), signature(text))
     copy = "KALO (Wire) - " + text + " (Reporting by A. Writer)"
     assert index.find(content_hash(copy), signature(copy)) == "first"
     other = "The council approved the budget for new roads and two clinics on Monday."
     assert index.find(content_hash(other), signature(other)) is None
+
+
+BACKGROUND = (
+    "The district has seen repeated fighting since armed groups seized the main road in March. "
+    "Aid agencies say more than 40,000 people have fled their homes, and most schools in the "
+    "area have been closed for months. The United Nations has called on all parties to protect "
+    "civilians and to allow humanitarian convoys to pass."
+)
+STORIES = [  # three reports, each as long as the background paragraph they share
+    "Two children were killed and three wounded when a mortar round struck a market in Kalo "
+    "on Sunday morning, local officials said. The shell landed near a stall selling bread as "
+    "families shopped before the curfew. A nurse at the district clinic said the wounded boys "
+    "were aged between six and eleven, and that one was in a critical condition.",
+    "Teachers in Kalo went on strike on Monday to demand salaries that have not been paid since "
+    "July, leaving classrooms empty across the town. Union leaders said more than two hundred "
+    "teachers had joined the walkout and would stay out until the provincial government paid "
+    "them. Parents said their children had already lost most of the school year.",
+    "Farmers near Kalo said the harvest had failed for a second year because of the drought, "
+    "and that sorghum prices in the market had tripled since spring. Agronomists from the "
+    "provincial office toured the fields on Thursday and promised seed for the next planting "
+    "season, but many families said they had already sold their goats to buy food.",
+]
+
+
+def test_stories_sharing_a_background_paragraph_are_not_duplicates():
+    index = DuplicateIndex()
+    for n, story in enumerate(STORIES):
+        text = story + "\n\n" + BACKGROUND
+        assert index.find(content_hash(text), signature(text)) is None, STORIES[n]
+        index.add(f"s{n}", content_hash(text), signature(text))
+    copy = "KALO (Wire) - " + STORIES[0] + "\n\n" + BACKGROUND + " (Reporting by A. Writer)"
+    assert index.find(content_hash(copy), signature(copy)) == "s0"
+
+
+def test_precision_on_documents_sharing_background_paragraphs():
+    from benchmarks.dedup_quality import build_shared
+
+    result = measure(build_shared(150, seed=1))
+    assert result["precision"] >= 0.99 and result["recall"] >= 0.9

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import train_test_model
 from training.corpus import read_corpus, split_of
 from training.registry import RegistryError, load_predictor
 from training.schemas import LABELS
-from training.train import train
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_spans_inside_any_text(trained_predictor, text):
 
 def test_same_corpus_and_seed_give_same_predictions(trained, tmp_path):
     _, _, first = trained
-    train(seed=0, models_dir=tmp_path)
+    train_test_model(tmp_path)
     second, _ = load_predictor(models_dir=tmp_path)
     texts = [r.text for r in read_corpus() if split_of(r) == "eval"][:200]
     a = [p.model_dump(exclude={"model"}) for p in first.predict(texts)]
@@ -99,3 +99,54 @@ def test_incident_in_a_long_article_is_found_with_document_offsets(trained_predi
     abduction = next(label for label in pred.labels if label.label == "abduction")
     assert abduction.evidence[0].text == incident
     assert article[abduction.evidence[0].start : abduction.evidence[0].end] == incident
+
+
+def test_language_is_detected_and_reported(trained_predictor):
+    texts = [
+        "Des hommes armés ont enlevé douze élèves de l'école primaire de Djugu, en Ituri.",
+        "Hombres armados secuestraron a doce niños de una escuela rural en el Cauca.",
+        "اختطف مسلحون اثني عشر طفلا من مدرسة ابتدائية في دارفور.",
+        "Озброєні люди викрали дванадцятьох дітей зі школи на Херсонщині.",
+        "Вооружённые люди похитили двенадцать детей из школы в Херсонской области.",
+        "Armed men abducted twelve children from a primary school in Ituri province.",
+    ]
+    preds = trained_predictor.predict(texts)
+    assert [p.lang for p in preds] == ["fr", "es", "ar", "uk", "ru", "en"]
+    assert all(p.flags == [] for p in preds)
+
+
+def test_text_in_another_language_is_flagged_not_silently_zero(trained_predictor):
+    (pred,) = trained_predictor.predict(
+        ["Bewaffnete Männer haben zwölf Kinder aus einer Grundschule in Ituri entführt."]
+    )
+    assert pred.lang == "de"
+    assert pred.flags == ["unsupported_language"]
+
+
+def test_a_sentence_stating_three_violations_is_evidence_for_each(trained_predictor):
+    sentence = (
+        "Fighters abducted 40 girls from their village, forced the older ones to carry "
+        "ammunition as porters and married several of them to commanders."
+    )
+    (pred,) = trained_predictor.predict([sentence])
+    fired = {lp.label: lp for lp in pred.labels}
+    assert {"abduction", "recruitment_use", "sexual_violence"} <= set(fired)
+    for label in ("abduction", "recruitment_use", "sexual_violence"):
+        assert fired[label].evidence[0].text == sentence
+
+
+def test_an_article_is_read_in_one_pass_with_evidence_offsets_into_it(trained_predictor):
+    paragraphs = [
+        "GENEVA - Donors pledged new funds for the region's health systems on Monday.",
+        "The ministry said the road to the northern provinces would reopen next month.",
+        "In a separate incident, gunmen abducted 17 pupils aged 10 to 14 from a boarding "
+        "school in Djugu territory on Saturday night, local officials said.",
+        "Prices of maize and cooking oil have doubled since the rains cut the main road.",
+    ]
+    article = "\n\n".join(paragraphs * 3)
+    (pred,), (units,) = trained_predictor.predict_with_passages([article])
+    assert units >= 12
+    abduction = next(lp for lp in pred.labels if lp.label == "abduction")
+    for e in abduction.evidence:
+        assert article[e.start : e.end] == e.text
+        assert "abducted 17 pupils" in e.text

@@ -1,5 +1,6 @@
 """The review store and the reviewer API, on SQLite and on PostgreSQL."""
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -12,11 +13,13 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.service import Store
 from service.store.tables import DocumentRow, ReviewRow
+from tests.factories import add_documents, error_of, key
 from training.schemas import Record
 
 INCIDENT = "Gunmen stormed the school at night and abducted 40 girls aged 11 to 16."
 CALM = "The city council approved the new library budget on Monday."
 SHELLING = "Shelling hit the market, and residents said a boy was among the wounded."
+DOCUMENT_ID = re.compile(r"^doc_[0-9a-f]{32}$")
 
 
 @pytest.fixture
@@ -37,31 +40,77 @@ def store(store_url):
     s.close()
 
 
-def key(store: Store, name: str, role: str) -> dict:
-    with store.sessions.begin() as session:
-        return {"Authorization": f"Bearer {repo.create_key(session, name, role)}"}
+@pytest.fixture
+def ingest(store):
+    return key(store, "feeds", "ingest")
 
 
-def add_documents(client, *texts) -> list[str]:
-    items = [{"id": f"doc{i}", "text": t, "store": True} for i, t in enumerate(texts)]
-    response = client.post("/v1/classify/batch", json={"items": items})
-    assert response.status_code == 200, response.text
-    return [r["id"] for r in response.json()["results"]]
-
-
-def test_classify_with_store_keeps_document_and_prediction_once(client, store):
-    add_documents(client, INCIDENT)
-    again = client.post("/v1/classify", json={"text": INCIDENT, "id": "other", "store": True})
-    assert again.status_code == 200
+def test_classify_with_store_keeps_document_and_prediction_once(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
+    again = client.post(
+        "/v1/classify", json={"text": INCIDENT, "id": "other", "store": True}, headers=ingest
+    )
+    assert again.status_code == 200 and again.json()["document"] == doc_id
+    assert DOCUMENT_ID.match(doc_id)
     with store.sessions() as session:
         docs = session.scalars(select(DocumentRow)).all()
-        assert [d.id for d in docs] == ["doc0"]
-        _, predictions, _ = repo.get_document(session, "doc0")
+        assert [(d.id, d.source_id) for d in docs] == [(doc_id, "doc0")]
+        _, predictions, _ = repo.get_document(session, doc_id)
         assert len(predictions) == 1 and predictions[0].prediction["labels"]
 
 
-def test_queue_gives_the_most_uncertain_first_and_claims_it(client, store):
-    add_documents(client, INCIDENT, CALM, SHELLING)
+def test_predictions_are_keyed_to_the_exact_text(client, store, ingest):
+    """Texts that differ only in case and spacing are two documents, each with the prediction
+    made for it, so that its offsets fit it and a review using them is accepted."""
+    shouted = "  " + INCIDENT.upper().replace(" ", "  ")
+    first, second = add_documents(client, ingest, INCIDENT, shouted)
+    assert first != second
+    reviewer = key(store, "alice", "reviewer")
+    for doc_id, text in ((first, INCIDENT), (second, shouted)):
+        doc = client.get(f"/v1/documents/{doc_id}", headers=reviewer).json()
+        assert doc["text"] == text
+        (prediction,) = doc["predictions"]
+        spans = [e for label in prediction["labels"] for e in label["evidence"]]
+        assert spans and all(text[e["start"] : e["end"]] == e["text"] for e in spans)
+        review = {
+            "labels": [label["label"] for label in prediction["labels"]],
+            "evidence": [
+                {"label": label["label"], "start": e["start"], "end": e["end"]}
+                for label in prediction["labels"]
+                for e in label["evidence"]
+            ],
+        }
+        response = client.post(f"/v1/documents/{doc_id}/reviews", json=review, headers=reviewer)
+        assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    "source_id",
+    [
+        "feeds/2026/11/report.txt",
+        "https://example.org/world/article?id=7&lang=en#top",
+        "..",
+        "a%2Fb c",
+    ],
+)
+def test_any_source_id_round_trips_through_every_route(client, store, ingest, source_id):
+    stored = client.post(
+        "/v1/classify", json={"text": INCIDENT, "id": source_id, "store": True}, headers=ingest
+    )
+    assert stored.status_code == 200 and stored.json()["id"] == source_id
+    doc_id = stored.json()["document"]
+    reviewer = key(store, "alice", "reviewer")
+    (item,) = client.get("/v1/review/queue", headers=reviewer).json()["items"]
+    assert item["document"]["id"] == doc_id and item["document"]["source_id"] == source_id
+    assert client.get(f"/v1/documents/{doc_id}", headers=reviewer).json()["source_id"] == source_id
+    review = client.post(f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=reviewer)
+    assert review.status_code == 201
+    skip = client.post(f"/v1/documents/{doc_id}/skip", headers=reviewer)
+    assert skip.status_code == 204
+
+
+def test_queue_gives_the_most_uncertain_first_and_claims_it(client, store, ingest):
+    add_documents(client, ingest, INCIDENT, CALM, SHELLING)
     alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
     with store.sessions() as session:
         margins = {d.id: d.margin for d in session.scalars(select(DocumentRow))}
@@ -74,38 +123,93 @@ def test_queue_gives_the_most_uncertain_first_and_claims_it(client, store):
     assert len(others) == 2
 
 
-def test_an_expired_claim_goes_back_to_the_queue(client, store):
-    add_documents(client, INCIDENT)
+def test_an_expired_claim_goes_back_to_the_queue(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
     alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
     assert client.get("/v1/review/queue", headers=alice).json()["items"]
     assert client.get("/v1/review/queue", headers=bob).json()["items"] == []
     with store.sessions.begin() as session:
-        session.get(DocumentRow, "doc0").claimed_until = datetime.now(UTC) - timedelta(seconds=1)
+        session.get(DocumentRow, doc_id).claimed_until = datetime.now(UTC) - timedelta(seconds=1)
     assert client.get("/v1/review/queue", headers=bob).json()["items"]
 
 
-def test_reviews_are_appended_and_shown_with_the_document(client, store):
-    add_documents(client, INCIDENT)
+def test_skip_releases_the_claim_and_the_queue_moves_on(client, store, ingest):
+    add_documents(client, ingest, INCIDENT, CALM)
+    alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
+    (first,) = client.get("/v1/review/queue", headers=alice).json()["items"]
+    skipped = first["document"]["id"]
+    response = client.post(f"/v1/documents/{skipped}/skip", headers=alice)
+    assert response.status_code == 204 and response.content == b""
+    (second,) = client.get("/v1/review/queue", headers=alice).json()["items"]
+    assert second["document"]["id"] != skipped
+    (for_bob,) = client.get("/v1/review/queue", headers=bob).json()["items"]
+    assert for_bob["document"]["id"] == skipped
+
+
+def test_skipped_documents_come_back_after_the_claim_time(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
+    alice = key(store, "alice", "reviewer")
+    client.get("/v1/review/queue", headers=alice)
+    client.post(f"/v1/documents/{doc_id}/skip", headers=alice)
+    assert client.get("/v1/review/queue", headers=alice).json()["items"] == []
+    with store.sessions.begin() as session:
+        for skip in session.scalars(select(repo.SkipRow)):
+            skip.created_at = datetime.now(UTC) - timedelta(minutes=11)
+    (item,) = client.get("/v1/review/queue", headers=alice).json()["items"]
+    assert item["document"]["id"] == doc_id
+
+
+def test_a_document_claimed_by_another_reviewer_is_refused_with_409(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
+    alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
+    (item,) = client.get("/v1/review/queue", headers=alice).json()["items"]
+    until = datetime.fromisoformat(item["claimed_until"])
+    response = client.post(f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=bob)
+    assert response.status_code == 409
+    assert error_of(response) == {
+        "code": "claimed_by_another",
+        "message": f"document {doc_id} is claimed by 'alice' until "
+        f"{until:%Y-%m-%d %H:%M:%S} UTC: take another one from the queue",
+    }
+    mine = client.post(f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=alice)
+    assert mine.status_code == 201
+    second_opinion = client.post(
+        f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=bob
+    )
+    assert second_opinion.status_code == 201  # the claim ended with alice's review
+
+
+def test_reviews_are_appended_and_shown_with_the_document(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
     alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
     span = {"label": "abduction", "start": 0, "end": len(INCIDENT)}
     first = client.post(
-        "/v1/documents/doc0/reviews",
+        f"/v1/documents/{doc_id}/reviews",
         json={"labels": ["abduction"], "evidence": [span], "comment": "clear"},
         headers=alice,
     )
     assert first.status_code == 201 and first.json()["reviewer"] == "alice"
     school = {"label": "attacks_schools_hospitals", "start": 0, "end": 26}
     second = client.post(
-        "/v1/documents/doc0/reviews",
+        f"/v1/documents/{doc_id}/reviews",
         json={"labels": ["abduction", "attacks_schools_hospitals"], "evidence": [span, school]},
         headers=bob,
     )
     assert second.status_code == 201
-    doc = client.get("/v1/documents/doc0", headers=alice).json()
+    doc = client.get(f"/v1/documents/{doc_id}", headers=alice).json()
     assert doc["text"] == INCIDENT and len(doc["predictions"]) == 1
     assert [r["reviewer"] for r in doc["reviews"]] == ["alice", "bob"]
     assert doc["reviews"][0]["labels"] == ["abduction"]
     assert client.get("/v1/review/queue", headers=alice).json()["items"] == []
+
+
+def test_timestamps_carry_their_timezone(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
+    alice = key(store, "alice", "reviewer")
+    (item,) = client.get("/v1/review/queue", headers=alice).json()["items"]
+    review = client.post(f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=alice)
+    for stamp in (item["claimed_until"], review.json()["created_at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0), stamp
 
 
 @pytest.mark.parametrize(
@@ -125,10 +229,12 @@ def test_reviews_are_appended_and_shown_with_the_document(client, store):
         ({"labels": ["looting"], "evidence": []}, "invalid_request", "labels.0"),
     ],
 )
-def test_bad_reviews_are_refused_and_name_the_problem(client, store, review, code, fragment):
-    add_documents(client, INCIDENT)
+def test_bad_reviews_are_refused_and_name_the_problem(
+    client, store, ingest, review, code, fragment
+):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
     response = client.post(
-        "/v1/documents/doc0/reviews", json=review, headers=key(store, "r", "reviewer")
+        f"/v1/documents/{doc_id}/reviews", json=review, headers=key(store, "r", "reviewer")
     )
     assert response.status_code == 422
     error = response.json()["error"]
@@ -138,9 +244,13 @@ def test_bad_reviews_are_refused_and_name_the_problem(client, store, review, cod
 
 
 def test_unknown_document_is_404(client, store):
-    response = client.get("/v1/documents/nope", headers=key(store, "r", "reviewer"))
+    missing = "doc_" + "0" * 32
+    response = client.get(f"/v1/documents/{missing}", headers=key(store, "r", "reviewer"))
     assert response.status_code == 404
-    assert response.json()["error"]["code"] == "document_not_found"
+    assert error_of(response) == {
+        "code": "document_not_found",
+        "message": f"no document {missing!r} in the store",
+    }
 
 
 def test_keys_and_roles(client, store, app_settings):
@@ -154,6 +264,8 @@ def test_keys_and_roles(client, store, app_settings):
     )
     forbidden = client.get("/v1/review/queue", headers=reader)
     assert forbidden.status_code == 403 and "needs reviewer" in forbidden.json()["error"]["message"]
+    ingest = key(store, "feeds", "ingest")
+    assert client.get("/v1/review/queue", headers=ingest).status_code == 403
     admin = key(store, "ops", "admin")
     assert client.get("/v1/review/queue", headers=admin).status_code == 200
     with store.sessions.begin() as session:
@@ -171,15 +283,15 @@ def test_classify_can_require_a_key(trained, store_url, tmp_path, store):
         assert ok.status_code == 200
 
 
-def test_concurrent_reviews_are_all_kept(client, store):
-    add_documents(client, INCIDENT)
+def test_concurrent_reviews_are_all_kept(client, store, ingest):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
     span = {"label": "abduction", "start": 0, "end": 10}
     headers = [key(store, f"rev{i}", "reviewer") for i in range(8)]
     statuses = []
 
     def submit(h):
         r = client.post(
-            "/v1/documents/doc0/reviews",
+            f"/v1/documents/{doc_id}/reviews",
             json={"labels": ["abduction"], "evidence": [span]},
             headers=h,
         )
@@ -195,8 +307,29 @@ def test_concurrent_reviews_are_all_kept(client, store):
         assert len(session.scalars(select(ReviewRow)).all()) == 8
 
 
-def test_concurrent_claims_never_share_a_document(client, store):
-    add_documents(client, *[f"{INCIDENT} Report number {i} from district {i}." for i in range(12)])
+def test_concurrent_stores_of_the_same_text_all_succeed(client, store, ingest):
+    results: list = []
+
+    def classify(i):
+        r = client.post(
+            "/v1/classify", json={"id": f"copy{i}", "text": SHELLING, "store": True}, headers=ingest
+        )
+        results.append((r.status_code, r.json().get("document")))
+
+    threads = [threading.Thread(target=classify, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [200] * 8
+    assert len({doc for _, doc in results}) == 1
+    with store.sessions() as session:
+        assert len(session.scalars(select(DocumentRow)).all()) == 1
+
+
+def test_concurrent_claims_never_share_a_document(client, store, ingest):
+    texts = [f"{INCIDENT} Report number {i} from district {i}." for i in range(12)]
+    add_documents(client, ingest, *texts)
     headers = [key(store, f"rev{i}", "reviewer") for i in range(6)]
     claimed: list[str] = []
 
@@ -212,8 +345,8 @@ def test_concurrent_claims_never_share_a_document(client, store):
     assert len(claimed) == 12 and len(set(claimed)) == 12
 
 
-def test_a_failure_mid_review_stores_nothing(client, store, monkeypatch):
-    add_documents(client, INCIDENT)
+def test_a_failure_mid_review_stores_nothing(client, store, ingest, monkeypatch):
+    (doc_id,) = add_documents(client, ingest, INCIDENT)
     original = repo.ReviewRow
 
     def exploding(**kwargs):
@@ -221,33 +354,69 @@ def test_a_failure_mid_review_stores_nothing(client, store, monkeypatch):
         raise RuntimeError("crash after the review row was built")
 
     monkeypatch.setattr(repo, "ReviewRow", exploding)
-    with store.sessions.begin() as session:
-        session.get(DocumentRow, "doc0")
     with pytest.raises(RuntimeError), store.sessions.begin() as session:
-        session.get(DocumentRow, "doc0").claimed_by = "x"
-        repo.add_review(session, "doc0", "x", [], [], "")
+        session.get(DocumentRow, doc_id).claimed_by = "x"
+        repo.add_review(session, doc_id, "x", [], [], "")
     with store.sessions() as session:
-        doc = session.get(DocumentRow, "doc0")
+        doc = session.get(DocumentRow, doc_id)
         assert doc.claimed_by is None and not doc.reviewed
         assert session.scalars(select(ReviewRow)).all() == []
 
 
-def test_review_export_writes_the_latest_review_as_corpus_records(client, store, tmp_path):
+def review(client, doc_id, headers, labels, end=40):
+    evidence = [{"label": label, "start": 0, "end": end} for label in labels]
+    response = client.post(
+        f"/v1/documents/{doc_id}/reviews",
+        json={"labels": labels, "evidence": evidence},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+def exported(store, tmp_path) -> list[Record]:
     from service.store.export import export_reviews
 
-    add_documents(client, INCIDENT, CALM)
-    h = key(store, "alice", "reviewer")
-    client.post("/v1/documents/doc0/reviews", json={"labels": []}, headers=h)
-    span = {"label": "abduction", "start": 0, "end": 40}
-    client.post(
-        "/v1/documents/doc0/reviews", json={"labels": ["abduction"], "evidence": [span]}, headers=h
-    )
     out = tmp_path / "reviews.jsonl"
     with store.sessions() as session:
-        assert export_reviews(session, out) == 1
-    (record,) = [Record.model_validate_json(line) for line in out.read_text().splitlines()]
+        count = export_reviews(session, out)
+    records = [Record.model_validate_json(line) for line in out.read_text().splitlines()]
+    assert count == len(records)
+    return records
+
+
+def test_review_export_writes_the_latest_review_as_corpus_records(client, store, ingest, tmp_path):
+    doc_id, _ = add_documents(client, ingest, INCIDENT, CALM)
+    alice = key(store, "alice", "reviewer")
+    review(client, doc_id, alice, [])
+    review(client, doc_id, alice, ["abduction"])
+    (record,) = exported(store, tmp_path)
     assert record.labels == ["abduction"] and record.text == INCIDENT
     assert record.evidence[0].end == 40
+
+
+def test_one_reviewers_review_never_silently_replaces_anothers_for_training(
+    client, store, ingest, tmp_path
+):
+    """Each reviewer's latest review counts. When they disagree on the labels the document is
+    left out of training until an admin's review settles it; when they agree, it is kept."""
+    disputed, agreed = add_documents(client, ingest, INCIDENT, SHELLING)
+    alice, bob = key(store, "alice", "reviewer"), key(store, "bob", "reviewer")
+    review(client, disputed, alice, ["abduction"])
+    review(client, disputed, bob, [])
+    review(client, agreed, alice, ["killing_maiming"])
+    review(client, agreed, bob, ["killing_maiming"], end=30)
+    (record,) = exported(store, tmp_path)
+    assert record.text == SHELLING and record.evidence[0].end == 30
+    with store.sessions() as session:
+        assert repo.disputed_documents(session) == [disputed]
+
+    review(
+        client, disputed, key(store, "lead", "admin"), ["abduction", "attacks_schools_hospitals"]
+    )
+    records = {r.text: r for r in exported(store, tmp_path)}
+    assert records[INCIDENT].labels == ["abduction", "attacks_schools_hospitals"]
+    with store.sessions() as session:
+        assert repo.disputed_documents(session) == []
 
 
 def test_batch_scoring_can_fill_the_store(trained, store_url, store, tmp_path):
@@ -259,12 +428,12 @@ def test_batch_scoring_can_fill_the_store(trained, store_url, store, tmp_path):
     src.write_text(
         "".join(
             json.dumps({"id": i, "text": t}) + "\n"
-            for i, t in [("a", INCIDENT), ("b", CALM), ("c", INCIDENT)]
+            for i, t in [("feeds/a.txt", INCIDENT), ("b", CALM), ("c", INCIDENT)]
         )
     )
     run_job(JobOptions([str(src)], tmp_path / "out.jsonl", store_url=store_url), trained[0])
     with store.sessions() as session:
-        ids = sorted(d.id for d in session.scalars(select(DocumentRow)))
-        assert ids == ["a", "b"]  # the repeated text is stored once
-        _, predictions, _ = repo.get_document(session, "a")
+        rows = session.scalars(select(DocumentRow).order_by(DocumentRow.source_id)).all()
+        assert [d.source_id for d in rows] == ["b", "feeds/a.txt"]  # the repeated text once
+        _, predictions, _ = repo.get_document(session, rows[1].id)
         assert predictions[0].prediction["model"] == trained[1].version

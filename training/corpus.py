@@ -218,7 +218,7 @@ def corpus_checksum(records: Iterable[Record]) -> str:
     return h.hexdigest()
 
 
-ARTICLE_MIN_CHARS = 1200
+ARTICLE_MIN_CHARS = 1500
 """Records this long or longer are articles in the statistics; shorter ones are passages."""
 
 

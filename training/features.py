@@ -78,19 +78,6 @@ def normalise(text: str) -> str:
 
 TOKEN_PATTERN = r"(?u)[^\W\d_][\w'-]*\b"  # a word starts with a letter; digits are gone
 
-ADULT_CUES = frozenset("ageadult adult adults men women man woman elderly".split())
-ABSTRACT_CUES = frozenset(
-    "must should urge urges urged calls call appeal appeals mandate resolution resolutions "
-    "declaration protocol principles commitment commitments refrain endorse endorsed prevent "
-    "prevention protect protection".split()
-)
-CUE_GROUPS: dict[str, frozenset[str]] = {
-    "adult": ADULT_CUES,
-    "abstract": ABSTRACT_CUES,
-}
-"""Passage-level cue words for the stacker, besides the child family of ``CUE_FAMILIES``."""
-
-
 # ---- sentence cue features -----------------------------------------------------------------
 # Bag-of-words weights cannot express "an act AND a child victim AND an armed conflict", which
 # is what the annotation guide asks. Cue families are word lists grounded in the taxonomy's cues
@@ -107,6 +94,7 @@ CUE_FAMILIES: dict[str, re.Pattern] = {
         r"teenagers?|adolescents?|school(?:children|girls?|boys?)|pupils?|kids?|juveniles?|"
         r"youngsters?|newborns?|sons?|daughters?|orphans?|ageminor|under-?age|child-soldiers?"
     ),
+    "adult": _family(r"ageadult|adults?|men|women|man|woman|elderly"),
     "conflict": _family(
         r"armed|army|armies|militar\w*|militias?|militiamen|rebels?|insurgen\w*|fighters?|"
         r"combatants?|soldiers?|troops|forces|militants?|jihadis\w*|gunmen|bandits?|gangs?|"
@@ -196,17 +184,12 @@ CUE_PHRASES: dict[str, tuple[str, ...]] = {
     "block": ("cut off", "turned back", "to reach", "no aid", "no food", "no fuel"),
 }
 FAMILY_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(CUE_FAMILIES)}
-CUE_KINDS = ("act", "act_child", "act_child_conflict", "act_normative")
-CUE_FEATURE_NAMES: tuple[str, ...] = (
-    "child",
-    "conflict_passage",
-    "normative",
-    *(f"{label}:{kind}" for label in LABELS for kind in CUE_KINDS),
-)
 
 
 def cue_matrix(masks: np.ndarray, owner: np.ndarray, n_passages: int) -> np.ndarray:
-    """Binary features ``(n_sentences, len(CUE_FEATURE_NAMES))`` from sentence cue masks.
+    """Binary features ``(n_sentences, 3 + 4 * len(LABELS))`` from sentence cue masks: a child
+    is named, the passage names an armed conflict, normative wording; then per label an act of
+    its kind, with a child, with a child in a conflict, in normative wording.
 
     ``owner[i]`` is the passage of sentence ``i``; a passage names an armed conflict when any of
     its sentences does."""

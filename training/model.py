@@ -42,7 +42,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from training.encoder import embed
-from training.features import cue_matrix
+from training.features import FAMILY_BITS, cue_matrix
 from training.language import detect
 from training.schemas import LABELS, LANGS
 from training.segment import segment
@@ -51,7 +51,17 @@ from training.vectorize import SentenceFeaturizer, normalise_many
 FEATURES_VERSION = "2"
 """Bump when segmentation, normalisation or featurisation changes: saved models of another
 version are refused (``training.registry.verify``) instead of silently scoring differently."""
-STACK_FEATURES = ("top1", "top2", "context", "other_top1", "log_units", *LANGS)
+STACK_FEATURES = (
+    "top1",
+    "top2",
+    "context",
+    "other_top1",
+    "log_units",
+    "child_near",
+    "adult_only_near",
+    "conflict_in_document",
+    *LANGS,
+)
 _LOGIT_CLIP = 12.0
 
 
@@ -157,6 +167,27 @@ def _fit_linear(X, Y, C, weights=None):
     return W, b
 
 
+def _evidence_cues(logits, unit_p: np.ndarray, batch) -> np.ndarray:
+    """Per document and label ``(n_docs, n_labels, 3)``: a child is named in the label's best
+    unit or a neighbour; only an adult is named there; an armed conflict is named anywhere in
+    the document. From the English cue words, so 0 in other languages (their language
+    indicator in the stacker absorbs the difference)."""
+    counts = batch.counts
+    out = np.zeros((len(counts), unit_p.shape[1], 3))
+    near = _neighbours(batch.owner)
+    child = (near @ logits.child.astype(np.float32) + logits.child) > 0
+    adult = (near @ logits.adult.astype(np.float32) + logits.adult) > 0
+    conflict = np.zeros(len(counts), dtype=bool)
+    np.logical_or.at(conflict, batch.owner, logits.conflict)
+    starts = np.cumsum(counts) - counts
+    for i in np.flatnonzero(counts):
+        best = starts[i] + unit_p[starts[i] : starts[i] + counts[i]].argmax(axis=0)
+        out[i, :, 0] = child[best]
+        out[i, :, 1] = adult[best] & ~child[best]
+        out[i, :, 2] = conflict[i]
+    return out
+
+
 def _top_two(S: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per document and label the highest and second-highest unit score (0 when absent)."""
     top = np.zeros((len(counts), S.shape[1]))
@@ -198,6 +229,9 @@ class _UnitLogits:
     sparse: np.ndarray  # (n_units, n_labels)
     dense: np.ndarray | None  # (n_units, n_labels), None without an encoder
     context: np.ndarray  # (n_docs, n_labels)
+    child: np.ndarray  # (n_units,) the unit names a child (English cue words)
+    adult: np.ndarray  # (n_units,) the unit names an adult
+    conflict: np.ndarray  # (n_units,) the unit names an armed conflict
 
 
 class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
@@ -261,7 +295,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         U = sp.csr_matrix(sp.hstack(blocks, format="csr"), dtype=np.float32)
         X = sp.hstack([U, (_neighbours(batch.owner) @ U) * self.context_weight], format="csr")
         D = normalize(_document_sum(batch.owner, len(batch.spans)) @ Xw)
-        return X, D
+        return X, D, masks
 
     def _dense_vectors(self, batch: _Batch) -> np.ndarray:
         """Unit rows ``[own, neighbours' mean, document mean]`` of sentence embeddings."""
@@ -286,7 +320,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             dtype=np.float32,
         ).fit(batch.units)
         stages = _Stages(words, chars)
-        X, D = self._sparse_vectors(stages, batch)
+        X, D, _ = self._sparse_vectors(stages, batch)
         stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
         stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
         if self.encoder:
@@ -296,7 +330,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         return stages
 
     def _unit_logits(self, stages: _Stages, batch: _Batch) -> _UnitLogits:
-        X, D = self._sparse_vectors(stages, batch)
+        X, D, masks = self._sparse_vectors(stages, batch)
         dense = None
         if self.encoder:
             dense = self._dense_vectors(batch) @ stages.dense_coef + stages.dense_intercept
@@ -304,6 +338,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             sparse=np.asarray(X @ stages.sparse_coef + stages.sparse_intercept),
             dense=dense,
             context=np.asarray(D @ stages.doc_coef + stages.doc_intercept),
+            child=(masks & FAMILY_BITS["child"]) != 0,
+            adult=(masks & FAMILY_BITS["adult"]) != 0,
+            conflict=(masks & FAMILY_BITS["conflict"]) != 0,
         )
 
     def _unit_proba(self, logits: _UnitLogits, fusion: np.ndarray) -> np.ndarray:
@@ -320,13 +357,14 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         top, second = _top_two(unit_p, counts)
         F = np.zeros((len(counts), len(LABELS), len(STACK_FEATURES)))
         F[:, :, 0] = _logit(top)
-        F[:, :, 1] = _logit(second)
+        F[:, :, 1] = second  # a probability: a one-unit document has no second unit
         F[:, :, 2] = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
         for k in range(len(LABELS)):
             F[:, k, 3] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
         F[:, :, 4] = np.log1p(counts)[:, None]
+        F[:, :, 5:8] = _evidence_cues(logits, unit_p, batch)
         for j, lang in enumerate(LANGS):
-            F[:, :, 5 + j] = np.array([lg == lang for lg in batch.langs], dtype=float)[:, None]
+            F[:, :, 8 + j] = np.array([lg == lang for lg in batch.langs], dtype=float)[:, None]
         return F, unit_p
 
     # ---- fitting -------------------------------------------------------------------
@@ -376,11 +414,20 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             if oof_dense is not None:
                 oof_dense[in_test] = logits.dense
             oof_context[np.sort(test_docs)] = logits.context
-        oof = _UnitLogits(oof_sparse, oof_dense, oof_context)
+        full = self._fit_stages(batch, Y, unit_y, unit_w)
+        masks = full.words.transform_with_cues(batch.units)[1]
+        oof = _UnitLogits(
+            oof_sparse,
+            oof_dense,
+            oof_context,
+            child=(masks & FAMILY_BITS["child"]) != 0,
+            adult=(masks & FAMILY_BITS["adult"]) != 0,
+            conflict=(masks & FAMILY_BITS["conflict"]) != 0,
+        )
         self.fusion_ = self._fit_fusion(oof, unit_y, unit_w)
         oof_F = self._stack_features(oof, self.fusion_, batch)[0]
 
-        self.stages_ = self._fit_stages(batch, Y, unit_y, unit_w)
+        self.stages_ = full
         oof_proba = np.column_stack(
             [self._cross_val_stacker(oof_F[:, k, :], Y[:, k], folds) for k in range(len(LABELS))]
         )

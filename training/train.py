@@ -65,12 +65,14 @@ def train_records(
     activate: bool = True,
     data: dict | None = None,
     extra_files: dict[str, bytes] | None = None,
+    params: dict | None = None,
 ) -> ModelCard:
     """Fit on the records' training split, evaluate on their evaluation split and save;
-    ``data`` adds to the card's description of the training data."""
+    ``data`` adds to the card's description of the training data, ``params`` overrides the
+    estimator's defaults."""
     train_set = [r for r in records if split_of(r) == "train"]
     eval_set = [r for r in records if split_of(r) == "eval"]
-    model = fit_model(train_set, seed=seed)
+    model = fit_model(train_set, seed=seed, **(params or {}))
     version = new_version(corpus_checksum(records))
     report = evaluate(Predictor(model, version), eval_set, "evaluation split")
     card = ModelCard(

@@ -2,7 +2,11 @@
 
 - ``sources``: read JSONL, CSV, RSS/Atom, HTML, text files, directories, URLs and stdin as
   documents, in a fixed order, with rejected records kept apart;
-- ``fetch``: HTTP with timeouts, a size limit, retries and an on-disk copy for resumed runs;
+- ``markup``: HTML to text (pages and feed fragments) with trafilatura;
+- ``dates``: publication dates as ISO 8601;
+- ``fetch``: HTTP with a whole-download timeout, a size limit, retries and an on-disk copy;
+- ``snapshot``: a content hash per input, so that a changed source is refused;
+- ``lock``: one job at a time per output;
 - ``dedup``: exact and near-duplicate detection (content hash, MinHash with LSH bands);
 - ``journal``: the checkpoint that makes a job resumable and exactly-once;
 - ``engines``: where batches are scored (this process, a process pool, a Dask cluster);

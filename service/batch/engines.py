@@ -37,9 +37,15 @@ class Scored:
     prediction: dict | None = None  # only when the job also fills the review store
 
 
+class EngineError(Exception):
+    """The engine cannot start (a Dask scheduler that does not answer); the message says why."""
+
+
 def score_batch(
     predictor: Predictor, docs: list[Document], fmt: OutputFormat, keep: bool = False
 ) -> list[Scored]:
+    if not docs:  # a batch of rejected records only
+        return []
     predictions, passages = predictor.predict_with_passages(
         [d.text for d in docs], [d.id for d in docs]
     )
@@ -165,12 +171,23 @@ def _score_with(
 class DaskEngine(Engine):
     """An existing Dask cluster (``scheduler``), or a local one with ``workers`` processes."""
 
-    def __init__(self, predictor: Predictor, scheduler: str | None, workers: int) -> None:
+    def __init__(
+        self, predictor: Predictor, scheduler: str | None, workers: int, timeout: float = 30.0
+    ) -> None:
         from distributed import Client, LocalCluster
 
         self.cluster = None
         if scheduler:
-            self.client = Client(scheduler, timeout="30s")
+            try:
+                self.client = Client(scheduler, timeout=f"{timeout}s")
+            except (OSError, TimeoutError):
+                raise EngineError(
+                    f"the Dask scheduler at {scheduler} did not answer within {timeout:g} s; "
+                    "start it or correct --scheduler (GRAVEWATCH_DASK_CONNECT_TIMEOUT sets the "
+                    "wait)"
+                ) from None
+            except ValueError as e:
+                raise EngineError(f"--scheduler {scheduler}: {e}") from None
         else:
             self.cluster = LocalCluster(
                 n_workers=workers,

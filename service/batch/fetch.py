@@ -1,5 +1,5 @@
-"""Fetching sources over HTTP: timeouts, a size limit, retries with backoff, and a copy on disk
-so that a resumed job reads exactly what the first run read."""
+"""Fetching sources over HTTP: a timeout for the whole download, a size limit, retries with
+backoff, and a copy on disk so that a resumed job reads exactly what the first run read."""
 
 from __future__ import annotations
 
@@ -43,17 +43,22 @@ class Fetcher:
                 return fetched
             except _Retryable as e:
                 if attempt == self.attempts:
-                    raise FetchError(f"{e} (after {self.attempts} attempts)") from None
+                    tries = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
+                    raise FetchError(f"{e} (after {tries})") from None
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
 
     def _get_once(self, url: str) -> Fetched:
+        # httpx's timeout bounds each read; the deadline bounds the whole download (checked after
+        # each read, so at worst one more read's timeout), so that a server sending a byte every
+        # few seconds cannot hold the job.
+        deadline = time.monotonic() + self.timeout
         try:
             with httpx.stream(
                 "GET",
                 url,
-                timeout=self.timeout,
+                timeout=httpx.Timeout(self.timeout),
                 follow_redirects=True,
                 headers={"User-Agent": "gravewatch (+https://github.com/gravewatch)"},
             ) as response:
@@ -69,6 +74,8 @@ class Fetcher:
                     size += len(chunk)
                     if size > self.max_bytes:
                         raise FetchError(f"response exceeds {self.max_bytes} bytes")
+                    if time.monotonic() > deadline:
+                        raise _Retryable(f"the download took longer than {self.timeout:g} s")
                     chunks.append(chunk)
                 return Fetched(
                     body=b"".join(chunks),

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from service.batch import output
+from service.batch import output, snapshot
 from service.batch.dedup import DuplicateIndex
 from service.batch.documents import Document, Rejected
 from service.batch.engines import (
@@ -28,10 +28,12 @@ from service.batch.journal import (
     Progress,
     errors_path,
     fsync,
+    sources_dir,
     stored_model,
 )
-from service.batch.sources import SourceOptions, check_sources, read_sources
-from training.registry import load_predictor
+from service.batch.lock import OutputLock
+from service.batch.sources import SourceOptions, column_names, expand_sources, read_inputs
+from training.registry import RegistryError, active_version, list_versions, load_predictor
 from training.schemas import LABELS
 
 
@@ -45,9 +47,11 @@ class JobOptions:
     engine: Literal["local", "dask"] = "local"
     workers: int = 1
     scheduler: str | None = None
+    scheduler_timeout: float = 30.0
     model: str | None = None
     progress: bool = False
     store_url: str | None = None  # also add documents and predictions to this review store
+    restart: bool = False  # remove the files of an earlier job on ``output`` and start anew
 
 
 @dataclass
@@ -58,7 +62,9 @@ class Summary:
     rejected: int = 0
     labels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
     documents_this_run: int = 0
+    rejected_this_run: int = 0
     first_rejected: list[Rejected] = field(default_factory=list)  # this run's, at most 20
+    skipped: list[str] = field(default_factory=list)  # files in directories no reader takes
     seconds: float = 0.0
     resumed: bool = False
     already_complete: bool = False
@@ -66,15 +72,27 @@ class Summary:
     def text(self) -> str:
         rate = self.documents_this_run / self.seconds if self.seconds else 0.0
         labels = ", ".join(f"{k} {v}" for k, v in self.labels.items())
-        return (
-            f"documents {self.documents} ({self.documents - self.duplicates} unique, "
-            f"{self.duplicates} duplicates), passages {self.passages}, rejected {self.rejected}"
+        lines = [
+            f"{_count(self.documents, 'document')} ({self.documents - self.duplicates} unique, "
+            f"{_count(self.duplicates, 'duplicate')}), {_count(self.passages, 'passage')}, "
+            f"{_count(self.rejected, 'rejected record')}"
             f"{' (the job was already complete)' if self.already_complete else ''}"
-            f"{' (job resumed)' if self.resumed and not self.already_complete else ''}\n"
-            f"labels (unique documents): {labels}\n"
-            f"this run: {self.documents_this_run} documents in {self.seconds:.1f} s "
-            f"({rate:.0f} documents/s)"
-        )
+            f"{' (job resumed)' if self.resumed and not self.already_complete else ''}",
+            f"labels (unique documents): {labels}",
+            f"this run: {_count(self.documents_this_run, 'document')} in {self.seconds:.1f} s "
+            f"({rate:.0f} documents/s)",
+        ]
+        if self.skipped:
+            shown = ", ".join(self.skipped[:20])
+            more = f" and {len(self.skipped) - 20} more" if len(self.skipped) > 20 else ""
+            lines.append(
+                f"skipped {_count(len(self.skipped), 'file')} that no reader takes: {shown}{more}"
+            )
+        return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _job_description(options: JobOptions, model: str) -> dict:
@@ -83,20 +101,18 @@ def _job_description(options: JobOptions, model: str) -> dict:
             return source
         return str(Path(source).resolve())
 
-    so = options.source_options
     return {
         "sources": [where(s) for s in options.sources],
         "format": options.format,
-        "input_format": so.input_format,
-        "text_column": so.text_column,
-        "id_column": so.id_column,
+        "input_format": options.source_options.input_format,
+        **column_names(options.source_options),
         "model": model,
     }
 
 
 def _engine(options: JobOptions, predictor, models_dir: Path) -> Engine:
     if options.engine == "dask":
-        return DaskEngine(predictor, options.scheduler, options.workers)
+        return DaskEngine(predictor, options.scheduler, options.workers, options.scheduler_timeout)
     if options.workers > 1:
         return ProcessPoolEngine(predictor, models_dir, options.workers)
     return InProcessEngine(predictor)
@@ -136,30 +152,68 @@ def _batches(records: Iterator, start: int, size: int, plan: deque) -> Iterator[
 
 
 def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None) -> Summary:
-    """Score every source into ``options.output``, resuming an unfinished job on it."""
-    check_sources(options.sources)
+    """Score every source into ``options.output``, resuming an unfinished job on it. One job at
+    a time per output: a second one is refused (``LockedError``) while the first runs."""
+    inputs = expand_sources(options.sources)
     out = options.output
-    predictor, _ = load_predictor(options.model or stored_model(out), models_dir)
-    store = None
-    if options.store_url:
-        from service.store.service import Store
+    if not out.parent.is_dir():
+        raise JournalError(
+            f"{out.parent}: the output folder does not exist; create it or choose another -o"
+        )
+    with OutputLock(out):
+        predictor = _predictor(options, models_dir)
+        store = None
+        if options.store_url:
+            from service.store.service import Store
 
-        store = Store(options.store_url)
-        store.check()
-        if store.problem:
-            raise JournalError(store.problem)
-    journal = Journal(out, _job_description(options, predictor.version))
-    summary = Summary(resumed=journal.progress.records_done > 0)
+            store = Store(options.store_url)
+            store.check()
+            if store.problem:
+                raise JournalError(store.problem)
+        journal = Journal(out, _job_description(options, predictor.version), options.restart)
+        try:
+            return _run(options, inputs, predictor, journal, store, models_dir, fetch)
+        finally:
+            journal.close()
+            if store is not None:
+                store.close()
+
+
+def _predictor(options: JobOptions, models_dir: Path):
+    """The job's model: ``--model``, else the one the job on the output began with, else the
+    active one."""
+    version = options.model or (None if options.restart else stored_model(options.output))
+    if version is not None and version not in list_versions(models_dir):
+        try:
+            active = active_version(models_dir)
+        except RegistryError:
+            active = None
+        versions = [f"{v} (active)" if v == active else v for v in list_versions(models_dir)]
+        raise RegistryError(
+            f"there is no model version {version!r} in {models_dir}; versions: "
+            + (", ".join(versions) or "none (train one with `gravewatch train`)")
+        )
+    return load_predictor(version, models_dir)[0]
+
+
+def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch) -> Summary:
+    out = options.output
+    fetcher = snapshot.MemoFetcher(fetch or Fetcher(cache_dir=sources_dir(out)))
+    if journal.progress.complete:
+        fetcher = fetcher.fresh()  # a finished job compares with what the URLs hold now
+    stdin_copy = sources_dir(out) / "stdin"
+    journal.check_inputs(snapshot.take(inputs.items, fetcher, stdin_copy))
+    digest = journal.restore_files()
+    summary = Summary(resumed=journal.progress.records_done > 0, skipped=inputs.skipped)
     _restore_totals(summary, journal.progress)
     if journal.progress.complete:
-        journal.close()
         summary.already_complete = True
         return summary
-    journal.restore_files()
     index = DuplicateIndex()
     journal.load_index(index)
-    fetcher = fetch or Fetcher(cache_dir=out.with_name(out.name + ".sources"))
-    records = read_sources(options.sources, options.source_options, fetcher)
+    records = read_inputs(
+        inputs.items, options.source_options, fetcher, stdin=lambda: stdin_copy.open("rb")
+    )
 
     started = time.perf_counter()
     engine = _engine(options, predictor, models_dir)
@@ -167,38 +221,41 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
     bar = _progress_bar(options.progress)
     try:
         with out.open("ab") as out_fh, errors_path(out).open("ab") as err_fh:
+
+            def write(data: bytes) -> None:
+                out_fh.write(data)
+                digest.update(data)
+
             if journal.progress.out_size == 0:
-                out_fh.write(output.header(options.format).encode("utf-8"))
+                write(output.header(options.format).encode("utf-8"))
             batches = _batches(records, journal.progress.records_done, options.batch_size, plan)
             for scored in engine.map(batches, options.format, keep=store is not None):
                 batch = plan.popleft()
                 if store is not None:
                     _store_batch(store, batch, scored, predictor.thresholds)
-                firsts = _write_batch(batch, scored, index, summary, options.format, out_fh)
+                firsts = _write_batch(batch, scored, index, summary, options.format, write)
                 for r in batch.rejected:
                     err_fh.write((json.dumps(r.as_dict(), ensure_ascii=False) + "\n").encode())
                 summary.rejected += len(batch.rejected)
+                summary.rejected_this_run += len(batch.rejected)
                 summary.first_rejected += batch.rejected[: 20 - len(summary.first_rejected)]
                 fsync(out_fh)
                 fsync(err_fh)
-                journal.commit(_progress(summary, batch.end, out_fh, err_fh), firsts)
+                journal.commit(_progress(summary, batch.end, out_fh, err_fh, digest), firsts)
                 if bar is not None:
                     bar.update(len(batch.docs))
             summary.seconds = time.perf_counter() - started
-            final = _progress(summary, journal.progress.records_done, out_fh, err_fh)
+            final = _progress(summary, journal.progress.records_done, out_fh, err_fh, digest)
             final.complete = True
             journal.commit(final, [])
     finally:
         engine.close()
-        journal.close()
-        if store is not None:
-            store.close()
         if bar is not None:
             bar.close()
     return summary
 
 
-def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, out_fh) -> list:
+def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, write) -> list:
     lines, firsts = [], []
     for item in scored:
         first = index.find(item.content_hash, item.signature)
@@ -213,7 +270,7 @@ def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, out_f
             for label in item.labels:
                 summary.labels[label] += 1
         lines.append(output.fill_duplicate(item.head, item.tail, first, fmt))
-    out_fh.write("".join(lines).encode("utf-8"))
+    write("".join(lines).encode("utf-8"))
     return firsts
 
 
@@ -238,7 +295,7 @@ def _store_batch(store, batch: _Batch, scored: list[Scored], thresholds) -> None
             )
 
 
-def _progress(summary: Summary, records_done: int, out_fh, err_fh) -> Progress:
+def _progress(summary: Summary, records_done: int, out_fh, err_fh, digest) -> Progress:
     totals = {
         "documents": summary.documents,
         "duplicates": summary.duplicates,
@@ -251,6 +308,7 @@ def _progress(summary: Summary, records_done: int, out_fh, err_fh) -> Progress:
         out_size=out_fh.tell(),
         errors_size=err_fh.tell(),
         totals=totals,
+        out_sha256=digest.hexdigest(),
     )
 
 

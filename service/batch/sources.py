@@ -1,8 +1,9 @@
 """Read documents from the sources of a batch job, in a fixed order.
 
-Sources are taken in the order given; a directory is walked recursively in sorted order. Every
-input record gets the next ordinal, whether it is read or rejected, so that a resumed job can
-skip exactly what an earlier run finished.
+Sources are taken in the order given; a directory is walked recursively in sorted order, and
+its files that no reader takes are listed as skipped. Every input record gets the next ordinal,
+whether it is read or rejected, so that a resumed job can skip exactly what an earlier run
+finished.
 """
 
 from __future__ import annotations
@@ -11,20 +12,24 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
+from service.batch.dates import iso_date
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher, FetchError
+from service.batch.markup import fragment_text
 from service.schemas import is_blank
 
-InputFormat = Literal["auto", "jsonl", "csv", "feed", "html", "text"]
+InputFormat = Literal["auto", "jsonl", "json", "csv", "feed", "html", "text"]
+INPUT_FORMATS: tuple[str, ...] = InputFormat.__args__
 EXTENSIONS: dict[str, InputFormat] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".json": "json",
     ".csv": "csv",
     ".xml": "feed",
     ".rss": "feed",
@@ -41,13 +46,42 @@ class SourceError(Exception):
 
 @dataclass
 class SourceOptions:
+    """How to read the sources. A CSV column option left at None takes the column of the
+    default name when there is one (``text``, ``id``, ``title``, ``url``, ``published``); a
+    named column must exist. Standard input is read as CSV when ``text_column`` is given."""
+
     input_format: InputFormat = "auto"
-    text_column: str = "text"
-    id_column: str = "id"
+    text_column: str | None = None
+    id_column: str | None = None
+    title_column: str | None = None
+    url_column: str | None = None
+    published_column: str | None = None
     max_document_chars: int = 2_000_000
 
 
 Record = Document | Rejected
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to read: a file, a URL or standard input (``name`` is ``-``)."""
+
+    name: str
+    kind: InputFormat | None = None  # from the file's extension; None: by content
+
+    @property
+    def is_url(self) -> bool:
+        return self.name.startswith(("http://", "https://"))
+
+    @property
+    def is_stdin(self) -> bool:
+        return self.name == "-"
+
+
+@dataclass
+class Inputs:
+    items: list[Input] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files in directories no reader takes
 
 
 class _Ordinals:
@@ -68,36 +102,68 @@ def check_sources(sources: list[str]) -> None:
             raise SourceError(f"{source}: no such file or directory")
 
 
+def expand_sources(sources: list[str]) -> Inputs:
+    """The inputs of ``sources`` in reading order: directories walked recursively in sorted
+    order, keeping the files a reader takes (by extension) and listing the others as skipped."""
+    check_sources(sources)
+    inputs = Inputs()
+    for source in sources:
+        path = Path(source)
+        if source == "-" or source.startswith(("http://", "https://")):
+            inputs.items.append(Input(source))
+        elif path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                kind = EXTENSIONS.get(file.suffix.lower())
+                if kind is None:
+                    inputs.skipped.append(str(file))
+                else:
+                    inputs.items.append(Input(str(file), kind))
+        else:
+            inputs.items.append(Input(source, EXTENSIONS.get(path.suffix.lower())))
+    return inputs
+
+
 def read_sources(sources: list[str], options: SourceOptions, fetcher: Fetcher) -> Iterator[Record]:
     """Every document and rejected record of ``sources``, in order, with ordinals."""
+    return read_inputs(expand_sources(sources).items, options, fetcher)
+
+
+def read_inputs(
+    inputs: list[Input],
+    options: SourceOptions,
+    fetcher: Fetcher,
+    stdin: Callable[[], BinaryIO] | None = None,
+) -> Iterator[Record]:
+    """Every document and rejected record of ``inputs``, in order, with ordinals. ``stdin``
+    opens what to read for ``-`` (default: this process's standard input)."""
     ordinals = _Ordinals()
-    for source in sources:
-        if source == "-":
-            yield from _read_stream(sys.stdin.buffer, "-", options, ordinals, None)
-        elif source.startswith(("http://", "https://")):
+    for item in inputs:
+        if item.is_stdin:
+            kind = "csv" if options.text_column is not None else None
+            if stdin is None:
+                yield from _read_stream(
+                    sys.stdin.buffer, "-", options, ordinals, kind, "standard input"
+                )
+                continue
+            with stdin() as stream:
+                yield from _read_stream(stream, "-", options, ordinals, kind, "standard input")
+        elif item.is_url:
             try:
-                fetched = fetcher.get(source)
+                fetched = fetcher.get(item.name)
             except FetchError as e:
-                yield Rejected(ordinals.take(), source, None, f"fetch failed: {e}")
+                yield Rejected(ordinals.take(), item.name, None, f"fetch failed: {e}")
                 continue
             kind = _kind_from_content_type(fetched.content_type)
             stream = io.BufferedReader(io.BytesIO(fetched.body))
-            yield from _read_stream(stream, source, options, ordinals, kind)
+            yield from _read_stream(stream, item.name, options, ordinals, kind, "the response")
         else:
-            path = Path(source)
-            files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-            for file in files:
-                kind = EXTENSIONS.get(file.suffix.lower())
-                if kind is None and path.is_dir():
-                    continue  # other files in a directory are not inputs
-                name = str(file)
-                try:
-                    stream = file.open("rb")
-                except OSError as e:
-                    yield Rejected(ordinals.take(), name, None, f"cannot read: {e.strerror}")
-                    continue
-                with stream:
-                    yield from _read_stream(stream, name, options, ordinals, kind)
+            try:
+                stream = open(item.name, "rb")  # noqa: SIM115 - closed below
+            except OSError as e:
+                yield Rejected(ordinals.take(), item.name, None, f"cannot read: {e.strerror}")
+                continue
+            with stream:
+                yield from _read_stream(stream, item.name, options, ordinals, item.kind)
 
 
 def _kind_from_content_type(content_type: str) -> InputFormat | None:
@@ -106,7 +172,7 @@ def _kind_from_content_type(content_type: str) -> InputFormat | None:
         return "feed"
     if "html" in ct:
         return "html"
-    if "json" in ct:
+    if any(x in ct for x in ("ndjson", "jsonl", "json-seq")):
         return "jsonl"
     if "csv" in ct:
         return "csv"
@@ -117,6 +183,8 @@ def _sniff(data: bytes) -> InputFormat:
     head = data[:2048].lstrip().lower()
     if head.startswith(b"{"):
         return "jsonl"
+    if head.startswith(b"["):
+        return "json"
     if head.startswith(b"<"):
         return "feed" if (b"<rss" in head or b"<feed" in head or b"<rdf" in head) else "html"
     return "text"
@@ -128,12 +196,21 @@ def _read_stream(
     options: SourceOptions,
     ordinals: _Ordinals,
     kind: InputFormat | None,
+    what: str = "the file",
 ) -> Iterator[Record]:
+    head = stream.peek(8192)
+    if not head:
+        yield Rejected(ordinals.take(), source, None, f"{what} is empty")
+        return
+    if b"\x00" in head[:8192]:
+        yield Rejected(ordinals.take(), source, None, f"{what} is binary, not text")
+        return
     if options.input_format != "auto":
         kind = options.input_format
-    kind = kind or _sniff(stream.peek(2048))
+    kind = kind or _sniff(head)
     reader = {
         "jsonl": _read_jsonl,
+        "json": _read_json,
         "csv": _read_csv,
         "feed": _read_feed,
         "html": _read_html,
@@ -176,81 +253,126 @@ def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[Record]
         except json.JSONDecodeError as e:
             yield _reject(source, n, f"invalid JSON: {e.msg} at column {e.colno}")
             continue
-        if not isinstance(obj, dict):
-            yield _reject(source, n, "expected a JSON object with id and text")
-            continue
-        text = obj.get("text")
-        if text is None and ("title" in obj or "body" in obj):
-            parts = [obj.get("title"), obj.get("body")]
-            if not all(p is None or isinstance(p, str) for p in parts):
-                yield _reject(source, n, "title and body must be strings")
-                continue
-            text = "\n\n".join(p for p in parts if p)
-        if not isinstance(text, str):
-            why = "missing" if text is None else "not a string"
-            yield _reject(source, n, f"the field text is {why} (give text, or title and body)")
-            continue
-        doc_id = obj.get("id")
-        yield Document(
-            ordinal=-1,
-            id=str(doc_id) if doc_id not in (None, "") else f"{source}:{n}",
-            text=text,
-            source=source,
-            line=n,
-            url=_str_or_none(obj.get("url")),
-            title=_str_or_none(obj.get("title")),
-            published=_str_or_none(obj.get("published")),
-        )
+        yield _from_object(obj, source, n)
+
+
+def _read_json(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+    """A JSON array of records (``line`` is the record's place in it), or one record."""
+    data = stream.read()
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        yield _reject(source, None, f"the file is not valid UTF-8 (byte {e.start})")
+        return
+    except json.JSONDecodeError as e:
+        yield _reject(source, e.lineno, f"invalid JSON: {e.msg} at column {e.colno}")
+        return
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        yield _reject(source, None, "expected a JSON array of objects, or one object")
+        return
+    for n, obj in enumerate(value, 1):
+        yield _from_object(obj, source, n)
+
+
+def _from_object(obj, source: str, n: int) -> Record:
+    """A document from a JSON record: ``id`` and ``text``, or ``id``, ``title`` and ``body``."""
+    if not isinstance(obj, dict):
+        return _reject(source, n, "expected a JSON object with id and text")
+    text = obj.get("text")
+    if text is None and ("title" in obj or "body" in obj):
+        parts = [obj.get("title"), obj.get("body")]
+        if not all(p is None or isinstance(p, str) for p in parts):
+            return _reject(source, n, "title and body must be strings")
+        text = "\n\n".join(p for p in parts if p)
+    if not isinstance(text, str):
+        why = "missing" if text is None else "not a string"
+        return _reject(source, n, f"the field text is {why} (give text, or title and body)")
+    doc_id = obj.get("id")
+    return Document(
+        ordinal=-1,
+        id=str(doc_id) if doc_id not in (None, "") else f"{source}:{n}",
+        text=text,
+        source=source,
+        line=n,
+        url=_str_or_none(obj.get("url")),
+        title=_str_or_none(obj.get("title")),
+        published=_str_or_none(obj.get("published")),
+    )
 
 
 def _str_or_none(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+_CSV_COLUMNS = {  # option: (default column name, flag)
+    "text_column": ("text", "--text-column"),
+    "id_column": ("id", "--id-column"),
+    "title_column": ("title", "--title-column"),
+    "url_column": ("url", "--url-column"),
+    "published_column": ("published", "--published-column"),
+}
+
+
+def column_names(options: SourceOptions) -> dict[str, str]:
+    """The CSV columns the options name, with the default names for those not given."""
+    return {k: getattr(options, k) or default for k, (default, _) in _CSV_COLUMNS.items()}
+
+
 def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[Record]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.DictReader(text)
     fields = reader.fieldnames or []
-    if options.text_column not in fields:
-        yield _reject(
-            source,
-            1,
-            f"no column {options.text_column!r} (columns: {', '.join(fields) or 'none'}); "
-            "name the text column with --text-column",
-        )
-        return
+    columns: dict[str, str | None] = {}
+    for option, (default, flag) in _CSV_COLUMNS.items():
+        name = getattr(options, option)
+        if name is None:
+            name = default if default in fields or option == "text_column" else None
+        if name is not None and name not in fields:
+            hint = "name the text column with" if option == "text_column" else "check"
+            yield _reject(
+                source,
+                1,
+                f"no column {name!r} (columns: {', '.join(fields) or 'none'}); {hint} {flag}",
+            )
+            return
+        columns[option] = name
+    text_column = columns["text_column"]
+
+    def cell(row: dict, option: str) -> str | None:
+        name = columns[option]
+        return (row.get(name) or None) if name else None
+
     try:
         for row in reader:
             n = reader.line_num
-            value = row.get(options.text_column)
+            value = row.get(text_column)
             if value is None:
-                yield _reject(source, n, f"the row has no {options.text_column!r} value")
+                yield _reject(source, n, f"the row has no {text_column!r} value")
                 continue
-            if any("\udc80" <= ch <= "\udcff" for ch in value):
+            if any("\udc80" <= ch <= "\udcff" for v in row.values() if v for ch in v):
                 yield _reject(source, n, "the row is not valid UTF-8")
                 continue
-            doc_id = row.get(options.id_column) or f"{source}:{n}"
+            published = cell(row, "published_column")
+            if published is not None:
+                try:
+                    published = iso_date(published)
+                except ValueError as e:
+                    yield _reject(source, n, f"column {columns['published_column']!r}: {e}")
+                    continue
             yield Document(
                 ordinal=-1,
-                id=doc_id,
+                id=cell(row, "id_column") or f"{source}:{n}",
                 text=value,
                 source=source,
                 line=n,
-                url=row.get("url") or None,
-                title=row.get("title") or None,
-                published=row.get("published") or None,
+                url=cell(row, "url_column"),
+                title=cell(row, "title_column"),
+                published=published,
             )
     except csv.Error as e:
         yield _reject(source, reader.line_num, f"CSV error: {e}")
-
-
-def _html_to_text(fragment: str) -> str:
-    import lxml.html
-
-    try:
-        return lxml.html.fromstring(fragment).text_content().strip()
-    except Exception:  # noqa: BLE001 - lxml raises several types for malformed markup
-        return fragment.strip()
 
 
 def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[Record]:
@@ -260,14 +382,18 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[Record]:
     if not feed.entries or (
         feed.bozo and not any(e.get("content") or e.get("summary") for e in feed.entries)
     ):
-        reason = getattr(feed, "bozo_exception", None) or "no entries"
-        yield _reject(source, None, f"the feed could not be parsed: {reason}")
+        problem = getattr(feed, "bozo_exception", None)
+        if problem is not None:
+            reason = problem.getMessage() if hasattr(problem, "getMessage") else str(problem)
+            yield _reject(source, None, f"the feed could not be parsed: {reason}")
+        else:
+            yield _reject(source, None, "the feed has no entries")
         return
     for i, entry in enumerate(feed.entries, 1):
         title = entry.get("title") or None
         content = entry.get("content")
         body = content[0].get("value", "") if content else entry.get("summary", "")
-        text = "\n\n".join(x for x in (title, _html_to_text(body) if body else "") if x)
+        text = "\n\n".join(x for x in (title, fragment_text(body) if body else "") if x)
         published = None
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         if stamp:

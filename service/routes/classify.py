@@ -6,13 +6,19 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
-from service.auth import Reader
+from service.auth import Caller, Open, check_role
 from service.batch.dedup import content_hash
 from service.deps import ScorerDep, SettingsDep, usable_store
 from service.errors import ApiError
 from service.metrics import LABELS_EMITTED, PASSAGES
 from service.routes import JsonRoute
-from service.schemas import BatchRequest, BatchResponse, ClassifyRequest, is_blank
+from service.schemas import (
+    BatchRequest,
+    BatchResponse,
+    ClassifyRequest,
+    ClassifyResult,
+    is_blank,
+)
 from service.scorer import ModelUnavailable
 from service.store import repository as repo
 from training.schemas import LABELS, Prediction
@@ -36,17 +42,21 @@ def _check_text(text: str, where: str, limit: int) -> None:
         )
 
 
-def _keep(request: Request, items: list, predictions: list[Prediction]) -> None:
-    """Store the items that asked for it, with their predictions, in one transaction."""
-    wanted = [(i, p) for i, p in zip(items, predictions, strict=True) if i.store]
-    if not wanted:
-        return
+def _check_storing(items: list, caller: Caller) -> None:
+    """Storing passages needs a key with role ingest or higher (checked before scoring)."""
+    if any(item.store for item in items):
+        check_role(caller, "ingest", "storing passages")
+
+
+def _keep(request: Request, items: list, predictions: list[Prediction]) -> list[str | None]:
+    """Store the items that asked for it, with their predictions, in one transaction; the
+    stored document each item became (None for items not stored)."""
     store = usable_store(request)
     thresholds = dict(
         zip(LABELS, request.app.state.active_model.current.predictor.model.thresholds_, strict=True)
     )
     with store.sessions.begin() as session:
-        for item, pred in wanted:
+        return [
             repo.store_prediction(
                 session,
                 text=item.text,
@@ -56,6 +66,22 @@ def _keep(request: Request, items: list, predictions: list[Prediction]) -> None:
                 doc_id=item.id,
                 source="api",
             )
+            if item.store
+            else None
+            for item, pred in zip(items, predictions, strict=True)
+        ]
+
+
+async def _results(request: Request, items: list, predictions: list[Prediction]):
+    """The predictions as results, naming the stored documents of the items that asked to be
+    stored."""
+    documents = [None] * len(items)
+    if any(item.store for item in items):
+        documents = await asyncio.to_thread(_keep, request, items, predictions)
+    return [
+        ClassifyResult.model_construct(**dict(p), document=d)
+        for p, d in zip(predictions, documents, strict=True)
+    ]
 
 
 async def _score(
@@ -77,7 +103,7 @@ async def _score(
 
 @router.post(
     "/classify",
-    response_model=Prediction,
+    response_model=ClassifyResult,
     summary="Classify one passage",
     responses=responses(401, 403, 413, 422, 503),
 )
@@ -86,14 +112,16 @@ async def classify(
     request: Request,
     settings: SettingsDep,
     scorer: ScorerDep,
-    _caller: Reader,
-) -> Prediction:
-    """Scores for the six labels; labels at or above threshold with their evidence spans."""
+    caller: Open,
+) -> ClassifyResult:
+    """Scores for the six labels; labels at or above threshold with their evidence spans. With
+    `"store": true` the passage and its prediction are kept for review, and `document` names
+    the stored document."""
+    _check_storing([body], caller)
     _check_text(body.text, "text", settings.max_text_chars)
     predictions = await _score(scorer, request, [body.text], [body.id])
-    if body.store:
-        await asyncio.to_thread(_keep, request, [body], predictions)
-    return predictions[0]
+    (result,) = await _results(request, [body], predictions)
+    return result
 
 
 @router.post(
@@ -107,9 +135,11 @@ async def classify_batch(
     request: Request,
     settings: SettingsDep,
     scorer: ScorerDep,
-    _caller: Reader,
+    caller: Open,
 ) -> BatchResponse:
-    """One prediction per item, in input order."""
+    """One prediction per item, in input order; items with `"store": true` are kept for
+    review, and their results name the stored document."""
+    _check_storing(body.items, caller)
     if not body.items:
         raise ApiError(422, "empty_batch", "items is empty: send at least one passage")
     if len(body.items) > settings.max_batch_items:
@@ -124,6 +154,4 @@ async def classify_batch(
     texts = [item.text for item in body.items]
     ids = [item.id for item in body.items]
     predictions = await _score(scorer, request, texts, ids)
-    if any(item.store for item in body.items):
-        await asyncio.to_thread(_keep, request, body.items, predictions)
-    return BatchResponse(results=predictions)
+    return BatchResponse(results=await _results(request, body.items, predictions))

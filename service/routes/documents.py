@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from service.auth import Reviewer
 from service.deps import StoreDep
@@ -17,10 +17,17 @@ from .responses import responses
 
 router = APIRouter(prefix="/v1", tags=["review"], route_class=JsonRoute)
 
+DocId = Path(
+    description="The stored document's id, as `document` in a classify result or `id` in the "
+    "queue: doc_ and 32 hexadecimal digits. Any other value is 404.",
+    examples=["doc_0123456789abcdef0123456789abcdef"],
+)
+
 
 def document_public(doc, predictions, reviews) -> DocumentPublic:
     return DocumentPublic(
         id=doc.id,
+        source_id=doc.source_id,
         text=doc.text,
         source=doc.source,
         url=doc.url,
@@ -72,7 +79,7 @@ async def review_queue(
     summary="A document with its predictions and review history",
     responses=responses(401, 403, 404, 422, 503),
 )
-async def get_document(doc_id: str, caller: Reviewer, store: StoreDep) -> DocumentPublic:
+async def get_document(caller: Reviewer, store: StoreDep, doc_id: str = DocId) -> DocumentPublic:
     def read() -> DocumentPublic:
         with store.sessions() as session:
             return document_public(*repo.get_document(session, doc_id))
@@ -85,13 +92,16 @@ async def get_document(doc_id: str, caller: Reviewer, store: StoreDep) -> Docume
     response_model=ReviewPublic,
     status_code=201,
     summary="Store a review",
-    responses=responses(401, 403, 404, 422, 503),
+    responses=responses(401, 403, 404, 409, 422, 503),
 )
 async def add_review(
-    doc_id: str, body: ReviewCreate, caller: Reviewer, store: StoreDep
+    body: ReviewCreate, caller: Reviewer, store: StoreDep, doc_id: str = DocId
 ) -> ReviewPublic:
-    """Labels and evidence spans as the reviewer confirms or corrects them. Offsets must lie
-    inside the document and every label needs a span. Reviews are appended, never replaced."""
+    """Labels and evidence spans as the reviewer confirms or corrects them. Offsets are code
+    points (Python str indices), must lie inside the document, and every label needs a span.
+    A document another reviewer has claimed (and whose claim has not expired) is refused with
+    409 naming the holder. Reviews are appended, never replaced; for training, each reviewer's
+    latest review counts, and a document whose reviewers disagree waits for an admin's review."""
 
     def write() -> ReviewPublic:
         with store.sessions.begin() as session:
@@ -106,3 +116,22 @@ async def add_review(
             return ReviewPublic.model_validate(review, from_attributes=True)
 
     return await asyncio.to_thread(write)
+
+
+@router.post(
+    "/documents/{doc_id}/skip",
+    status_code=204,
+    response_class=Response,
+    summary="Pass on a document",
+    responses=responses(401, 403, 404, 503),
+)
+async def skip_document(caller: Reviewer, store: StoreDep, doc_id: str = DocId) -> Response:
+    """Releases the caller's claim, so that another reviewer can take the document at once;
+    the queue does not offer it to the caller again for GRAVEWATCH_CLAIM_MINUTES."""
+
+    def write() -> None:
+        with store.sessions.begin() as session:
+            repo.skip(session, doc_id, caller.name)
+
+    await asyncio.to_thread(write)
+    return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.auth import Admin, Reader
@@ -58,6 +58,7 @@ def _models_dir(request: Request):
     responses=responses(401, 403),
 )
 async def list_models(request: Request, _caller: Reader) -> list[ModelStatus]:
+    """Every version in the models directory: active, candidate, rejected or retired."""
     return await asyncio.to_thread(statuses, _models_dir(request))
 
 
@@ -119,7 +120,11 @@ async def start_retrain(
     summary="A job's state, progress and result",
     responses=responses(401, 403, 404, 422, 503),
 )
-async def get_job(job_id: int, caller: Admin, store: StoreDep) -> JobPublic:
+async def get_job(
+    caller: Admin,
+    store: StoreDep,
+    job_id: int = Path(ge=1, le=2**31 - 1, description="The job's number."),
+) -> JobPublic:
     def read() -> JobPublic:
         with store.sessions() as session:
             job = session.get(JobRow, job_id)

@@ -12,7 +12,7 @@ _DESCRIPTIONS = {
     413: "Too large: a passage over the character limit, too many items, or a body over the "
     "byte limit.",
     422: "Invalid request: invalid JSON or UTF-8, a missing or mistyped field, an empty passage.",
-    503: "No model is loaded yet.",
+    503: "No model is loaded yet, or the review store is unavailable.",
 }
 
 

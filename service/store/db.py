@@ -21,9 +21,13 @@ def database_url(configured: str | None, data_dir: Path) -> str:
 
 
 def make_engine(url: str) -> Engine:
+    """An engine whose errors never carry the statement's parameters: they hold passage texts,
+    which must not reach the logs."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:

@@ -1,4 +1,5 @@
-"""Reviews as training data: the latest review of each document, in the corpus format."""
+"""Reviews as training data: the review each document trains on (`training_reviews`), in the
+corpus format."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from service.store.repository import latest_reviews
+from service.store.repository import training_reviews
 
 
 def review_record(doc, review) -> dict:
@@ -31,7 +32,7 @@ def export_reviews(session: Session, output: Path) -> int:
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     count = 0
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for doc, review in latest_reviews(session):
+        for doc, review in training_reviews(session):
             fh.write(json.dumps(review_record(doc, review), ensure_ascii=False) + "\n")
             count += 1
     os.replace(tmp, output)

@@ -9,11 +9,16 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from service.store.tables import ApiKeyRow, DocumentRow, PredictionRow, ReviewRow
+from service.store.ids import document_id, is_document_id
+from service.store.tables import ApiKeyRow, DocumentRow, PredictionRow, ReviewRow, SkipRow
 
-ROLES = ("reader", "reviewer", "admin")  # each role may do what the ones before it may
+# Each role may do what the ones before it may: read (classify, models), store passages, review,
+# administer models.
+ROLES = ("reader", "ingest", "reviewer", "admin")
 
 
 class StoreError(Exception):
@@ -31,11 +36,23 @@ class NotFound(StoreError):
     status = 404
 
 
+class Conflict(StoreError):
+    status = 409
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
 
 # ---- documents and predictions ------------------------------------------------------------
+def _insert_ignoring_duplicates(session: Session, table, **values) -> None:
+    """INSERT that does nothing when the row's unique key exists, even when a concurrent
+    transaction inserted it a moment ago (no unique violation on PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(table).values(**values).on_conflict_do_nothing())
+
+
 def store_prediction(
     session: Session,
     *,
@@ -49,41 +66,50 @@ def store_prediction(
     title: str | None = None,
     published: str | None = None,
 ) -> str:
-    """Add the document (once per content hash) and this model's prediction; the document's
-    id, which is the caller's id unless another text already has it. The document's place in
-    the review queue is its margin: the smallest distance between a score and its label's
-    threshold."""
-    doc = session.scalar(select(DocumentRow).where(DocumentRow.content_hash == content_hash))
-    if doc is None:
-        wanted = (doc_id or content_hash)[:200]
-        if session.get(DocumentRow, wanted) is not None:
-            wanted = f"{wanted[:180]}~{content_hash[:12]}"
-        doc = DocumentRow(
-            id=wanted,
-            content_hash=content_hash,
-            text=text,
-            source=source,
-            url=url,
-            title=title,
-            published=published,
-            created_at=now(),
-            reviewed=False,
-        )
-        session.add(doc)
-        session.flush()
-    model = prediction["model"]
-    exists = session.scalar(
-        select(PredictionRow.id).where(
-            PredictionRow.document_id == doc.id, PredictionRow.model == model
-        )
+    """Add the document (once per exact text) and this model's prediction (once per model);
+    the stored document's id (``ids.document_id``). ``doc_id`` is the caller's id for the text,
+    kept as the document's ``source_id``; ``content_hash`` is the normalised text's hash. The
+    document's place in the review queue is its margin: the smallest distance between a score
+    and its label's threshold."""
+    stored_id = document_id(text)
+    _insert_ignoring_duplicates(
+        session,
+        DocumentRow,
+        id=stored_id,
+        source_id=doc_id,
+        content_hash=content_hash,
+        text=text,
+        source=source,
+        url=url,
+        title=title,
+        published=published,
+        created_at=now(),
+        reviewed=False,
     )
-    if exists is None:
-        session.add(
-            PredictionRow(document_id=doc.id, model=model, prediction=prediction, created_at=now())
-        )
+    _insert_ignoring_duplicates(
+        session,
+        PredictionRow,
+        document_id=stored_id,
+        model=prediction["model"],
+        prediction=prediction,
+        created_at=now(),
+    )
     scores = prediction["scores"]
-    doc.margin = min(abs(scores[label] - t) for label, t in thresholds.items())
-    return doc.id
+    margin = min(abs(scores[label] - t) for label, t in thresholds.items())
+    session.execute(update(DocumentRow).where(DocumentRow.id == stored_id).values(margin=margin))
+    return stored_id
+
+
+def _document(session: Session, doc_id: str, *, for_update: bool = False) -> DocumentRow:
+    """The document, or NotFound; an id that no document can have is never looked up."""
+    doc = (
+        session.get(DocumentRow, doc_id, with_for_update=for_update)
+        if is_document_id(doc_id)
+        else None
+    )
+    if doc is None:
+        raise NotFound("document_not_found", f"no document {doc_id!r} in the store")
+    return doc
 
 
 def latest_prediction(session: Session, doc_id: str) -> dict | None:
@@ -96,9 +122,7 @@ def latest_prediction(session: Session, doc_id: str) -> dict | None:
 
 
 def get_document(session: Session, doc_id: str) -> tuple[DocumentRow, list, list]:
-    doc = session.get(DocumentRow, doc_id)
-    if doc is None:
-        raise NotFound("document_not_found", f"no document {doc_id!r} in the store")
+    doc = _document(session, doc_id)
     predictions = session.scalars(
         select(PredictionRow).where(PredictionRow.document_id == doc_id).order_by(PredictionRow.id)
     ).all()
@@ -112,10 +136,14 @@ def get_document(session: Session, doc_id: str) -> tuple[DocumentRow, list, list
 def claim_next(session: Session, reviewer: str, limit: int, minutes: float) -> list[DocumentRow]:
     """Unreviewed documents, most uncertain first, claimed for ``reviewer`` for ``minutes``.
 
-    A document claimed by someone else (and not expired) is skipped; on PostgreSQL rows being
-    claimed by a concurrent request are skipped too (``FOR UPDATE SKIP LOCKED``), on SQLite the
-    transaction holds the write lock from its start."""
+    A document claimed by someone else (and not expired) is skipped, and so is one the reviewer
+    skipped in the last ``minutes``; on PostgreSQL rows being claimed by a concurrent request
+    are skipped too (``FOR UPDATE SKIP LOCKED``), on SQLite the transaction holds the write
+    lock from its start."""
     t = now()
+    skipped = select(SkipRow.document_id).where(
+        SkipRow.reviewer == reviewer, SkipRow.created_at > t - timedelta(minutes=minutes)
+    )
     candidates = (
         select(DocumentRow)
         .where(
@@ -123,6 +151,7 @@ def claim_next(session: Session, reviewer: str, limit: int, minutes: float) -> l
             (DocumentRow.claimed_until.is_(None))
             | (DocumentRow.claimed_until < t)
             | (DocumentRow.claimed_by == reviewer),
+            DocumentRow.id.not_in(skipped),
         )
         .order_by(DocumentRow.margin.asc().nulls_last(), DocumentRow.created_at, DocumentRow.id)
         .limit(limit)
@@ -134,6 +163,26 @@ def claim_next(session: Session, reviewer: str, limit: int, minutes: float) -> l
         doc.claimed_by = reviewer
         doc.claimed_until = until
     return docs
+
+
+def _check_claim(doc: DocumentRow, reviewer: str) -> None:
+    """The claim rule: a document another reviewer holds (claim not expired) is theirs."""
+    if doc.claimed_by not in (None, reviewer) and doc.claimed_until > now():
+        raise Conflict(
+            "claimed_by_another",
+            f"document {doc.id} is claimed by {doc.claimed_by!r} until "
+            f"{doc.claimed_until:%Y-%m-%d %H:%M:%S} UTC: take another one from the queue",
+        )
+
+
+def skip(session: Session, doc_id: str, reviewer: str) -> None:
+    """The reviewer passes on the document: their claim ends, so any other reviewer can take it
+    now, and the queue does not offer it to them again for the claim time."""
+    doc = _document(session, doc_id, for_update=True)
+    if doc.claimed_by == reviewer:
+        doc.claimed_by = None
+        doc.claimed_until = None
+    session.add(SkipRow(document_id=doc.id, reviewer=reviewer, created_at=now()))
 
 
 def unreviewed_count(session: Session) -> int:
@@ -151,10 +200,9 @@ def add_review(
     evidence: list[dict],
     comment: str,
 ) -> ReviewRow:
-    """Validate against the document's text and append the review."""
-    doc = session.get(DocumentRow, doc_id, with_for_update=True)
-    if doc is None:
-        raise NotFound("document_not_found", f"no document {doc_id!r} in the store")
+    """Validate against the document's text and its claim, and append the review."""
+    doc = _document(session, doc_id, for_update=True)
+    _check_claim(doc, reviewer)
     for i, span in enumerate(evidence):
         where = f"evidence[{i}] ({span['label']} {span['start']}-{span['end']})"
         if span["label"] not in labels:
@@ -166,7 +214,7 @@ def add_review(
             raise StoreError(
                 "evidence_out_of_range",
                 f"{where}: offsets must satisfy 0 <= start < end <= {len(doc.text)} "
-                "(the document's length)",
+                "(the document's length in code points)",
             )
     missing = [label for label in labels if not any(s["label"] == label for s in evidence)]
     if missing:
@@ -190,20 +238,48 @@ def add_review(
     return review
 
 
-def latest_reviews(session: Session) -> Iterator[tuple[DocumentRow, ReviewRow]]:
-    """Each reviewed document with its latest review, in document order."""
-    latest = (
-        select(ReviewRow.document_id, func.max(ReviewRow.id).label("review_id"))
-        .group_by(ReviewRow.document_id)
-        .subquery()
-    )
+def _settled(reviews: list[ReviewRow], admins: set[str]) -> ReviewRow | None:
+    """The review a document trains on, from its reviews oldest first: each reviewer's latest
+    review counts; the latest admin review settles a disagreement; without one, reviewers who
+    disagree on the labels leave the document out (None)."""
+    latest = {r.reviewer: r for r in reviews}
+    adjudicated = [r for r in latest.values() if r.reviewer in admins]
+    if adjudicated:
+        return max(adjudicated, key=lambda r: r.id)
+    if len({frozenset(r.labels) for r in latest.values()}) > 1:
+        return None
+    return max(latest.values(), key=lambda r: r.id)
+
+
+def _reviews_by_document(session: Session) -> Iterator[tuple[DocumentRow, list[ReviewRow]]]:
+    admins = set(session.scalars(select(ApiKeyRow.name).where(ApiKeyRow.role == "admin")))
     rows = session.execute(
         select(DocumentRow, ReviewRow)
-        .join(latest, latest.c.document_id == DocumentRow.id)
-        .join(ReviewRow, ReviewRow.id == latest.c.review_id)
-        .order_by(DocumentRow.id)
+        .join(ReviewRow, ReviewRow.document_id == DocumentRow.id)
+        .order_by(DocumentRow.id, ReviewRow.id)
     )
-    yield from rows  # rows unpack as (document, review)
+    current, reviews = None, []
+    for doc, review in rows:
+        if current is not None and doc.id != current.id:
+            yield current, _settled(reviews, admins)
+            reviews = []
+        current = doc
+        reviews.append(review)
+    if current is not None:
+        yield current, _settled(reviews, admins)
+
+
+def training_reviews(session: Session) -> Iterator[tuple[DocumentRow, ReviewRow]]:
+    """Each reviewed document with the review it trains on, in document order; documents whose
+    reviewers disagree (``disputed_documents``) are left out until an admin reviews them."""
+    for doc, review in _reviews_by_document(session):
+        if review is not None:
+            yield doc, review
+
+
+def disputed_documents(session: Session) -> list[str]:
+    """Ids of documents whose reviewers disagree on the labels and no admin has settled."""
+    return [doc.id for doc, review in _reviews_by_document(session) if review is None]
 
 
 # ---- API keys -------------------------------------------------------------------------------

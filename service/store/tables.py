@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back with its timezone (SQLite keeps none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -15,19 +43,26 @@ class Base(DeclarativeBase):
 class DocumentRow(Base):
     __tablename__ = "documents"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    content_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    id: Mapped[str] = mapped_column(
+        String(200), primary_key=True, doc="doc_ and a hash of the exact text (``document_id``)."
+    )
+    source_id: Mapped[str | None] = mapped_column(
+        Text, doc="The id the text came with: the caller's id, a file path, a link."
+    )
+    content_hash: Mapped[str] = mapped_column(
+        String(64), index=True, doc="Hash of the normalised text (near-duplicates share it)."
+    )
     text: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(String(2000))
     url: Mapped[str | None] = mapped_column(String(2000))
     title: Mapped[str | None] = mapped_column(String(2000))
     published: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     margin: Mapped[float | None] = mapped_column(
         Float, index=True, doc="Smallest |score - threshold| of the latest prediction."
     )
     claimed_by: Mapped[str | None] = mapped_column(String(200))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     reviewed: Mapped[bool] = mapped_column(default=False, index=True)
 
 
@@ -39,7 +74,7 @@ class PredictionRow(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     model: Mapped[str] = mapped_column(String(100))
     prediction: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReviewRow(Base):
@@ -48,10 +83,21 @@ class ReviewRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     reviewer: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     labels: Mapped[list] = mapped_column(JSON)
     evidence: Mapped[list] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class SkipRow(Base):
+    """A reviewer passed on a document: the queue does not offer it to them again for a while."""
+
+    __tablename__ = "skips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    reviewer: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ApiKeyRow(Base):
@@ -61,8 +107,8 @@ class ApiKeyRow(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class JobRow(Base):
@@ -82,5 +128,5 @@ class JobRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     runner: Mapped[str | None] = mapped_column(String(200), doc="host:pid of the process")
     running: Mapped[int | None] = mapped_column(Integer, unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

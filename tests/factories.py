@@ -1,0 +1,34 @@
+"""Factories shared by the store, API and page tests: keys, stored documents, apps."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from service.config import Settings
+from service.store import repository as repo
+from service.store.service import Store
+
+
+def key(store: Store, name: str, role: str) -> dict:
+    """Authorization headers for a new key ``name`` with ``role``."""
+    with store.sessions.begin() as session:
+        return {"Authorization": f"Bearer {repo.create_key(session, name, role)}"}
+
+
+def add_documents(client: TestClient, headers: dict, *texts: str) -> list[str]:
+    """Classify and store ``texts`` (ids doc0, doc1, ...); the stored documents' ids."""
+    items = [{"id": f"doc{i}", "text": t, "store": True} for i, t in enumerate(texts)]
+    response = client.post("/v1/classify/batch", json={"items": items}, headers=headers)
+    assert response.status_code == 200, response.text
+    return [r["document"] for r in response.json()["results"]]
+
+
+def app_client(settings: Settings) -> TestClient:
+    return TestClient(create_app(settings))
+
+
+def error_of(response) -> dict:
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
+    return body["error"]

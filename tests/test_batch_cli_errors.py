@@ -1,0 +1,222 @@
+"""`gravewatch score` never shows a traceback: every bad input, argument or setting gives a
+one-line message naming the file (and line) and the reason, and a non-zero exit status; every
+rejected record is in OUT.errors.jsonl; a job made only of bad records still finishes."""
+
+import json
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.config import get_settings
+from tests.servers import free_port
+from tests.test_batch_fetch import Handler
+
+runner = CliRunner()
+GOOD = json.dumps({"id": "ok", "text": "Militiamen abducted four girls aged 12 near Djugu."})
+
+
+@pytest.fixture
+def env(trained) -> dict:
+    return {"GRAVEWATCH_MODELS_DIR": str(trained[0]), "GRAVEWATCH_FETCH_ATTEMPTS": "1"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def score(args: list[str], env: dict, **kwargs):
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["score", *args], env=env, **kwargs)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def errors(out: Path) -> list[dict]:
+    path = out.with_name(out.name + ".errors.jsonl")
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def stderr_lines(result) -> list[str]:
+    return result.output.splitlines()
+
+
+BAD_SOURCES = {
+    "csv_without_text_column": (
+        "in.csv",
+        b"id,body\n1,Gunmen burned the school.\n",
+        1,
+        "no column 'text' (columns: id, body); name the text column with --text-column",
+    ),
+    "empty_csv": ("in.csv", b"", None, "the file is empty"),
+    "empty_rss": ("in.rss", b"", None, "the file is empty"),
+    "empty_html": ("in.html", b"", None, "the file is empty"),
+    "empty_txt": ("in.txt", b"", None, "the file is empty"),
+    "binary_file": ("blob", bytes(range(256)) * 8, None, "the file is binary, not text"),
+    "binary_named_jsonl": ("in.jsonl", bytes(range(256)) * 8, None, "the file is binary, not text"),
+    "feed_that_is_not_xml": (
+        "in.rss",
+        b"this is not a feed\n",
+        None,
+        "the feed could not be parsed: syntax error",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SOURCES)
+def test_a_job_whose_only_source_is_bad_finishes_with_exit_3(env, tmp_path, case):
+    name, data, line, reason = BAD_SOURCES[case]
+    src = tmp_path / name
+    src.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out)], env)
+    assert result.exit_code == 3, result.output
+    where = f"{src}:{line}" if line else str(src)
+    assert f"{where}: {reason}" in stderr_lines(result)
+    assert errors(out) == [{"source": str(src), "line": line, "reason": reason}]
+    assert out.read_text() == ""
+    again = score([str(src), "-o", str(out)], env)  # a rerun does not crash either
+    assert again.exit_code == 3 and "(the job was already complete)" in again.output
+
+
+def test_a_url_that_answers_404_alone(env, tmp_path, server):
+    out = tmp_path / "out.jsonl"
+    result = score([f"{server}/missing", "-o", str(out)], env)
+    assert result.exit_code == 3
+    assert f"{server}/missing: fetch failed: HTTP 404" in stderr_lines(result)
+    assert errors(out) == [
+        {"source": f"{server}/missing", "line": None, "reason": "fetch failed: HTTP 404"}
+    ]
+
+
+def test_a_url_that_refuses_the_connection_alone(env, tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/feed"
+    out = tmp_path / "out.jsonl"
+    result = score([url, "-o", str(out)], env)
+    assert result.exit_code == 3
+    (error,) = errors(out)
+    assert error["source"] == url and error["reason"].startswith("fetch failed: connection failed")
+    assert f"{url}: {error['reason']}" in stderr_lines(result)
+
+
+def test_a_long_run_of_bad_lines_is_checkpointed_and_reported(env, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("{broken\n" * 300 + GOOD + "\n")
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out)], env)
+    assert result.exit_code == 3
+    assert [e["line"] for e in errors(out)] == list(range(1, 301))
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["ok"]
+    assert (
+        f"{src}:1: invalid JSON: Expecting property name enclosed in double quotes at column 2"
+        in (stderr_lines(result))
+    )
+    assert "... and 280 more rejected records in" in result.output
+
+
+def test_batch_size_1_with_one_bad_line(env, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD + "\n{broken\n")
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out), "--batch-size", "1"], env)
+    assert result.exit_code == 3
+    assert [e["line"] for e in errors(out)] == [2]
+
+
+def test_an_output_folder_that_does_not_exist(env, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD + "\n")
+    out = tmp_path / "nope" / "out.jsonl"
+    result = score([str(src), "-o", str(out)], env)
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        f"error: {out.parent}: the output folder does not exist; create it or choose another -o"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "GRAVEWATCH_FETCH_MAX_BYTES",
+            "1000",
+            "GRAVEWATCH_FETCH_MAX_BYTES='1000': input should be greater than or equal to 1024",
+        ),
+        (
+            "GRAVEWATCH_SCORE_BATCH_SIZE",
+            "many",
+            "GRAVEWATCH_SCORE_BATCH_SIZE='many': input should be a valid integer, unable to "
+            "parse string as an integer",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", [["score", "x", "-o", "y"], ["classify", "text"], ["openapi"]])
+def test_an_invalid_setting_is_one_line_for_every_command(command, variable, value, message):
+    get_settings.cache_clear()
+    result = runner.invoke(app, command, env={variable: value})
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [f"error: invalid setting {message}"]
+
+
+def test_an_unreachable_scheduler_is_named(env, tmp_path):
+    pytest.importorskip("distributed")
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD + "\n")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    result = score(
+        [str(src), "-o", str(tmp_path / "out.jsonl"), "--engine", "dask", "--scheduler", address],
+        {**env, "GRAVEWATCH_DASK_CONNECT_TIMEOUT": "1"},
+    )
+    assert result.exit_code == 1
+    assert stderr_lines(result) == [
+        f"error: the Dask scheduler at {address} did not answer within 1 s; start it or "
+        "correct --scheduler (GRAVEWATCH_DASK_CONNECT_TIMEOUT sets the wait)"
+    ]
+
+
+def test_an_unknown_model_lists_the_versions_there_are(env, trained, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD + "\n")
+    result = score([str(src), "-o", str(tmp_path / "out.jsonl"), "--model", "nope"], env)
+    assert result.exit_code == 1
+    version = trained[1].version
+    assert stderr_lines(result) == [
+        f"error: there is no model version 'nope' in {trained[0]}; versions: {version} (active)"
+    ]
+
+
+def test_a_directory_of_200_mixed_files_reports_every_bad_one(env, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    bad = {}
+    kinds = [
+        ("csv", b"", "the file is empty"),
+        ("rss", b"not a feed", "the feed could not be parsed: syntax error"),
+        ("jsonl", bytes(range(256)), "the file is binary, not text"),
+        ("txt", b"  \n", "the document has no text"),
+        ("html", b"<html><body></body></html>", "no main text found in the HTML page"),
+    ]
+    for i in range(200):
+        if i % 2:
+            ext, data, reason = kinds[i // 2 % len(kinds)]
+            path = folder / f"f{i:03}.{ext}"
+            path.write_bytes(data)
+            bad[str(path)] = reason
+        else:
+            (folder / f"f{i:03}.jsonl").write_text(
+                json.dumps({"id": f"d{i}", "text": f"Report {i}: shelling hit a clinic."}) + "\n"
+            )
+    out = tmp_path / "out.jsonl"
+    result = score([str(folder), "-o", str(out)], env)
+    assert result.exit_code == 3
+    assert {e["source"]: e["reason"] for e in errors(out)} == bad
+    assert len(out.read_text().splitlines()) == 100
+    assert "100 rejected records" in result.output
