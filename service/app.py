@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from service import __version__
 from service.active_model import ActiveModel
-from service.auth import role_of
+from service.auth import OPEN, ROLE_DOCS, role_of
 from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.logs import configure_logging
@@ -57,6 +57,8 @@ def _document_roles(schema: dict) -> None:
             continue
         for method in route.methods:
             operation = schema["paths"][route.path_format][method.lower()]
+            if role == ROLE_DOCS[OPEN]:
+                operation["security"] = [{}, *operation["security"]]  # a key is optional
             operation["x-required-role"] = role
             described = operation.get("description", "")
             operation["description"] = f"{described}\n\nRole: {role}.".lstrip()

@@ -243,7 +243,7 @@ def _sessions():
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Who or what the key is for (unique).")],
-    role: Annotated[str, typer.Option(help="reader, reviewer or admin.")],
+    role: Annotated[str, typer.Option(help="reader, ingest, reviewer or admin.")],
 ) -> None:
     """Create a key and print it once; only its hash is kept."""
     from service.store.repository import StoreError, create_key
@@ -288,7 +288,8 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
 def review_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to write.")],
 ) -> None:
-    """The latest review of each reviewed document, in the corpus record format."""
+    """The settled review of each reviewed document (each reviewer's latest; disagreements wait
+    for an admin's review), in the corpus record format."""
     from service.store.export import export_reviews
 
     store = _sessions()

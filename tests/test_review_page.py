@@ -92,7 +92,14 @@ class Site:
         page = browser.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and not r.url.endswith("/favicon.ico")
+                and errors.append(f"{r.status} {r.url}")
+            ),
+        )
         page.goto(f"{self.base}/review")
         assert not page.is_visible("#workspace")  # hidden under the login form
         page.fill("#api-key", self.keys[role])
@@ -145,7 +152,7 @@ def test_review_in_the_browser_is_stored_as_shown(site, browser):
         select_text(page, TEXT, start, end)
         page.keyboard.press("1")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('progress').textContent.startsWith('1 ')")
+    page.wait_for_function("() => document.getElementById('progress').textContent.startsWith('1 ')")
 
     (review,) = site.reviews()
     assert review.reviewer == "k-reviewer" and review.document_id == doc_id
@@ -196,7 +203,7 @@ def test_emoji_and_arabic_text_is_reviewed_by_keyboard_and_mouse_with_exact_offs
     assert page.locator(f"{recruitment}.on").count() == 0
     shown = page.evaluate(CHOSEN_SPANS)
     page.click("#submit")
-    page.wait_for_function("document.getElementById('progress').textContent.startsWith('1 ')")
+    page.wait_for_function("() => document.getElementById('progress').textContent.startsWith('1 ')")
 
     (review,) = site.reviews()
     assert review.document_id == doc_id
@@ -225,7 +232,7 @@ def test_skip_moves_on_and_releases_the_claim(site, browser):
     page.wait_for_selector("#workspace:not([hidden])")
     shown_first = shown_text(page)
     page.keyboard.press("Escape")
-    page.wait_for_function(f"document.getElementById('text').innerText !== {shown_first!r}")
+    page.wait_for_function(f"() => document.getElementById('text').innerText !== {shown_first!r}")
     assert {shown_first, shown_text(page)} == {TEXT, ASTRAL}
     with site.store.sessions() as session:
         skipped = first if shown_first == TEXT else second
@@ -252,7 +259,7 @@ def test_enter_on_a_button_never_submits_and_one_view_stores_one_review(site, br
     page.focus("#skip")
     first = shown_text(page)
     page.keyboard.press("Enter")  # skips
-    page.wait_for_function(f"document.getElementById('text').innerText !== {first!r}")
+    page.wait_for_function(f"() => document.getElementById('text').innerText !== {first!r}")
     assert site.reviews() == []
 
     page.evaluate("state.chosen.clear(); state.spans = []; render()")  # a review with no label

@@ -437,3 +437,17 @@ def test_batch_scoring_can_fill_the_store(trained, store_url, store, tmp_path):
         assert [d.source_id for d in rows] == ["b", "feeds/a.txt"]  # the repeated text once
         _, predictions, _ = repo.get_document(session, rows[1].id)
         assert predictions[0].prediction["model"] == trained[1].version
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("limit=2&limit=3", "query.limit: give limit once"),
+        ("limit=8.0", "query.limit: Input should be a valid integer"),
+        ("limit=2&x=1", "query: unknown parameter 'x' (this endpoint takes: limit)"),
+    ],
+)
+def test_an_ambiguous_queue_query_is_refused(client, store, query, message):
+    response = client.get(f"/v1/review/queue?{query}", headers=key(store, "r", "reviewer"))
+    assert response.status_code == 422
+    assert error_of(response) == {"code": "invalid_request", "message": message}

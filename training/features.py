@@ -78,6 +78,7 @@ def normalise(text: str) -> str:
 
 TOKEN_PATTERN = r"(?u)[^\W\d_][\w'-]*\b"  # a word starts with a letter; digits are gone
 
+
 # ---- sentence cue features -----------------------------------------------------------------
 # Bag-of-words weights cannot express "an act AND a child victim AND an armed conflict", which
 # is what the annotation guide asks. Cue families are word lists grounded in the taxonomy's cues

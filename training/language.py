@@ -12,16 +12,26 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from training.schemas import LANGS
 
+DEFAULT_LANG = "en"
 DETECT_CHARS = 2000  # the opening of a document decides its language
 _ALIASES = {"ary": "ar", "arz": "ar"}  # Moroccan and Egyptian Arabic
 _MIN_LETTERS = 12  # fewer letters than this: choose among the supported languages only
+_SCRIPTS = {"arabic": ("ar",), "cyrillic": ("ru", "uk"), "latin": ("en", "fr", "es")}
+
+
+def _script_of(text: str) -> str:
+    if any("\u0600" <= c <= "\u06ff" for c in text):
+        return "arabic"
+    if any("\u0400" <= c <= "\u04ff" for c in text):
+        return "cyrillic"
+    return "latin"
 
 
 @lru_cache(maxsize=1)
 def _identifiers() -> tuple[LanguageIdentifier, LanguageIdentifier]:
     every = LanguageIdentifier.from_model_file(MODEL_FILE)
     supported = LanguageIdentifier.from_model_file(MODEL_FILE)
-    supported.set_languages([*LANGS, *_ALIASES])
+    supported.set_languages(list(LANGS))
     return every, supported
 
 
@@ -30,9 +40,14 @@ def detect(text: str) -> str:
     every, supported = _identifiers()
     sample = text[:DETECT_CHARS]
     letters = sum(c.isalpha() for c in sample[:200])
-    ident = supported if letters < _MIN_LETTERS else every
-    lang = ident.classify(sample)[0]
-    return _ALIASES.get(lang, lang)
+    if not letters:
+        return DEFAULT_LANG  # nothing to read: numbers, punctuation or blanks
+    if letters >= _MIN_LETTERS:
+        lang = every.classify(sample)[0]
+        return _ALIASES.get(lang, lang)
+    # Too short to tell by n-grams alone: the script narrows the choice first.
+    script = _SCRIPTS[_script_of(sample)]
+    return next(lang for lang, _ in supported.rank(sample) if lang in script)
 
 
 def is_supported(lang: str) -> bool:

@@ -15,13 +15,18 @@ featurised once:
    that is evidence for another label only is a down-weighted negative
    (``other_label_weight``), so that a sentence stating three violations is not learnt as
    negative evidence for two of them.
-2. **Document context**: one logistic regression per label on the document's summed word
-   vector says whether the document as a whole is about that violation.
+   Beside it, a logistic regression per label on the multilingual sentence embeddings of the
+   unit, its neighbours and its document (``encoder.py``); a small regression per label fuses
+   the two models' out-of-fold logits into the unit's probability.
+2. **Context**: one logistic regression per label, trained on whole training documents'
+   summed word vectors, read on the window of ``CONTEXT_WINDOW`` units around the label's best
+   unit: is the passage around the evidence about that violation.
 3. **Stacker** per label: a calibrated probability from the label's strongest and second
-   strongest unit (its evidence), the document context, the strongest unit of any other label,
-   the document's length in units and its language. Fitted on out-of-fold scores of stages 1
-   and 2, so it learns how far to trust them, and how the maximum over a long document's
-   many units inflates.
+   strongest unit (its evidence), the context, the strongest unit of any other label, the
+   document's length in units, whether a child (or only an adult) is named in or beside the
+   evidence, whether the document names an armed conflict, and its language. Fitted on
+   out-of-fold scores of stages 1 and 2, so it learns how far to trust them, and how the
+   maximum over a long document's many units inflates.
 
 The label's evidence is its best units, so a label never fires on a sentence about something
 else: the score is a function of that evidence. Per-label thresholds maximise out-of-fold F1.
@@ -48,6 +53,11 @@ from training.schemas import LABELS, LANGS
 from training.segment import segment
 from training.vectorize import SentenceFeaturizer, normalise_many
 
+CONTEXT_WINDOW = 2
+"""The context model reads the best unit with this many units either side of it: about the
+size of the passages most of the corpus is made of."""
+MAX_COUNTED_UNITS = 40
+"""Documents longer than this count as this long in the stacker's length feature."""
 FEATURES_VERSION = "2"
 """Bump when segmentation, normalisation or featurisation changes: saved models of another
 version are refused (``training.registry.verify``) instead of silently scoring differently."""
@@ -140,6 +150,29 @@ def _neighbours(owner: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
 
 
+def _window(owner: np.ndarray, radius: int) -> sp.csr_matrix:
+    """``(n, n)`` matrix summing each unit with the units up to ``radius`` away in its
+    document."""
+    n = len(owner)
+    rows, cols = [np.arange(n)], [np.arange(n)]
+    for d in range(1, radius + 1):
+        same = np.flatnonzero(owner[d:] == owner[:-d]) if n > d else np.zeros(0, dtype=int)
+        rows += [same, same + d]
+        cols += [same + d, same]
+    rows, cols = np.concatenate(rows), np.concatenate(cols)
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, n))
+
+
+def _best_units(unit_p: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Per document and label the index of the label's best unit, ``(n_docs, n_labels)``
+    (0 for a document without units: read only through ``counts``)."""
+    best = np.zeros((len(counts), unit_p.shape[1]), dtype=int)
+    starts = np.cumsum(counts) - counts
+    for i in np.flatnonzero(counts):
+        best[i] = starts[i] + unit_p[starts[i] : starts[i] + counts[i]].argmax(axis=0)
+    return best
+
+
 def _document_sum(owner: np.ndarray, n_docs: int) -> sp.csr_matrix:
     """``(n_docs, n_units)`` matrix summing each document's units."""
     return sp.csr_matrix(
@@ -167,24 +200,22 @@ def _fit_linear(X, Y, C, weights=None):
     return W, b
 
 
-def _evidence_cues(logits, unit_p: np.ndarray, batch) -> np.ndarray:
+def _evidence_cues(logits, best: np.ndarray, batch) -> np.ndarray:
     """Per document and label ``(n_docs, n_labels, 3)``: a child is named in the label's best
     unit or a neighbour; only an adult is named there; an armed conflict is named anywhere in
     the document. From the English cue words, so 0 in other languages (their language
     indicator in the stacker absorbs the difference)."""
-    counts = batch.counts
-    out = np.zeros((len(counts), unit_p.shape[1], 3))
     near = _neighbours(batch.owner)
     child = (near @ logits.child.astype(np.float32) + logits.child) > 0
     adult = (near @ logits.adult.astype(np.float32) + logits.adult) > 0
-    conflict = np.zeros(len(counts), dtype=bool)
+    conflict = np.zeros(len(batch.spans), dtype=bool)
     np.logical_or.at(conflict, batch.owner, logits.conflict)
-    starts = np.cumsum(counts) - counts
-    for i in np.flatnonzero(counts):
-        best = starts[i] + unit_p[starts[i] : starts[i] + counts[i]].argmax(axis=0)
-        out[i, :, 0] = child[best]
-        out[i, :, 1] = adult[best] & ~child[best]
-        out[i, :, 2] = conflict[i]
+    has = (batch.counts > 0)[:, None]
+    out = np.zeros((*best.shape, 3))
+    if len(child):
+        out[:, :, 0] = child[best] & has
+        out[:, :, 1] = adult[best] & ~child[best] & has
+    out[:, :, 2] = conflict[:, None]
     return out
 
 
@@ -224,11 +255,12 @@ class _Stages:
 
 @dataclass(frozen=True)
 class _UnitLogits:
-    """Stage outputs for a batch: per-unit logits of both unit models, per-document context."""
+    """Stage outputs for a batch: per-unit logits of both unit models and of the context
+    model."""
 
     sparse: np.ndarray  # (n_units, n_labels)
     dense: np.ndarray | None  # (n_units, n_labels), None without an encoder
-    context: np.ndarray  # (n_docs, n_labels)
+    context: np.ndarray  # (n_units, n_labels): the context model on the unit's window
     child: np.ndarray  # (n_units,) the unit names a child (English cue words)
     adult: np.ndarray  # (n_units,) the unit names an adult
     conflict: np.ndarray  # (n_units,) the unit names an armed conflict
@@ -295,7 +327,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         U = sp.csr_matrix(sp.hstack(blocks, format="csr"), dtype=np.float32)
         X = sp.hstack([U, (_neighbours(batch.owner) @ U) * self.context_weight], format="csr")
         D = normalize(_document_sum(batch.owner, len(batch.spans)) @ Xw)
-        return X, D, masks
+        return X, D, masks, Xw
 
     def _dense_vectors(self, batch: _Batch) -> np.ndarray:
         """Unit rows ``[own, neighbours' mean, document mean]`` of sentence embeddings."""
@@ -320,7 +352,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             dtype=np.float32,
         ).fit(batch.units)
         stages = _Stages(words, chars)
-        X, D, _ = self._sparse_vectors(stages, batch)
+        X, D, _, _ = self._sparse_vectors(stages, batch)
         stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
         stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
         if self.encoder:
@@ -330,14 +362,19 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         return stages
 
     def _unit_logits(self, stages: _Stages, batch: _Batch) -> _UnitLogits:
-        X, D, masks = self._sparse_vectors(stages, batch)
+        if not batch.units:  # nothing but blanks and punctuation: no unit to score
+            none = np.zeros((0, len(LABELS)))
+            no_unit = np.zeros(0, dtype=bool)
+            return _UnitLogits(none, none if self.encoder else None, none, *(no_unit,) * 3)
+        X, _, masks, Xw = self._sparse_vectors(stages, batch)
+        W = _window(batch.owner, CONTEXT_WINDOW) @ Xw
         dense = None
         if self.encoder:
             dense = self._dense_vectors(batch) @ stages.dense_coef + stages.dense_intercept
         return _UnitLogits(
             sparse=np.asarray(X @ stages.sparse_coef + stages.sparse_intercept),
             dense=dense,
-            context=np.asarray(D @ stages.doc_coef + stages.doc_intercept),
+            context=np.asarray(normalize(W) @ stages.doc_coef + stages.doc_intercept),
             child=(masks & FAMILY_BITS["child"]) != 0,
             adult=(masks & FAMILY_BITS["adult"]) != 0,
             conflict=(masks & FAMILY_BITS["conflict"]) != 0,
@@ -358,11 +395,14 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         F = np.zeros((len(counts), len(LABELS), len(STACK_FEATURES)))
         F[:, :, 0] = _logit(top)
         F[:, :, 1] = second  # a probability: a one-unit document has no second unit
-        F[:, :, 2] = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
+        best = _best_units(unit_p, counts)
+        if len(unit_p):
+            context = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
+            F[:, :, 2] = np.take_along_axis(context, best, axis=0) * (counts > 0)[:, None]
         for k in range(len(LABELS)):
             F[:, k, 3] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
-        F[:, :, 4] = np.log1p(counts)[:, None]
-        F[:, :, 5:8] = _evidence_cues(logits, unit_p, batch)
+        F[:, :, 4] = np.log1p(np.minimum(counts, MAX_COUNTED_UNITS))[:, None]
+        F[:, :, 5:8] = _evidence_cues(logits, best, batch)
         for j, lang in enumerate(LANGS):
             F[:, :, 8 + j] = np.array([lg == lang for lg in batch.langs], dtype=float)[:, None]
         return F, unit_p
@@ -402,7 +442,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         n_units = len(batch.owner)
         oof_sparse = np.zeros((n_units, len(LABELS)))
         oof_dense = np.zeros((n_units, len(LABELS))) if self.encoder else None
-        oof_context = np.zeros((len(texts), len(LABELS)))
+        oof_context = np.zeros((n_units, len(LABELS)))
         for train_docs, test_docs in folds.split(texts):
             in_train = np.isin(batch.owner, train_docs)
             stages = self._fit_stages(
@@ -413,7 +453,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             oof_sparse[in_test] = logits.sparse
             if oof_dense is not None:
                 oof_dense[in_test] = logits.dense
-            oof_context[np.sort(test_docs)] = logits.context
+            oof_context[in_test] = logits.context
         full = self._fit_stages(batch, Y, unit_y, unit_w)
         masks = full.words.transform_with_cues(batch.units)[1]
         oof = _UnitLogits(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from service.auth import Reviewer
 from service.deps import StoreDep
@@ -22,6 +25,13 @@ DocId = Path(
     "queue: doc_ and 32 hexadecimal digits. Any other value is 404.",
     examples=["doc_0123456789abcdef0123456789abcdef"],
 )
+
+
+def _digits_only(value):
+    """A query string integer is written in digits: not 8.0, not 1e1."""
+    if isinstance(value, str) and not value.isdigit():
+        raise PydanticCustomError("int_parsing", "Input should be a valid integer")
+    return value
 
 
 def document_public(doc, predictions, reviews) -> DocumentPublic:
@@ -49,7 +59,11 @@ async def review_queue(
     caller: Reviewer,
     store: StoreDep,
     request: Request,
-    limit: int = Query(default=1, ge=1, le=50, description="How many documents to claim."),
+    limit: Annotated[
+        int,
+        Query(ge=1, le=50, description="How many documents to claim."),
+        BeforeValidator(_digits_only),
+    ] = 1,
 ) -> Queue:
     """Unreviewed documents, most uncertain first (the smallest distance between a label's
     score and its threshold), each claimed for the caller for GRAVEWATCH_CLAIM_MINUTES so that
@@ -123,7 +137,7 @@ async def add_review(
     status_code=204,
     response_class=Response,
     summary="Pass on a document",
-    responses=responses(401, 403, 404, 503),
+    responses=responses(401, 403, 404, 422, 503),
 )
 async def skip_document(caller: Reviewer, store: StoreDep, doc_id: str = DocId) -> Response:
     """Releases the caller's claim, so that another reviewer can take the document at once;
