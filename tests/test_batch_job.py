@@ -58,7 +58,8 @@ def test_each_document_is_scored_once_in_input_order_with_its_metadata(trained, 
     a, b = lines(tmp_path / "out.jsonl")
     assert (a["id"], a["url"], a["title"], a["source"]) == ("a", "https://x/a", "Raid", str(src))
     assert [label["label"] for label in a["labels"]][0] == "abduction"
-    assert len(a["content_hash"]) == 32 and a["duplicate_of"] is None and a["passages"] == 1
+    assert len(a["content_hash"]) == 32 and a["duplicate_of"] is None
+    assert a["passages"] == 2  # units read: the title and the body's one sentence
     assert b["labels"] == []
     assert summary.documents == 2 and summary.labels["abduction"] == 1
 

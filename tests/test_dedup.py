@@ -1,7 +1,15 @@
 """Duplicate detection: syndicated copies are found, distinct reports are not merged."""
 
 from benchmarks.dedup_quality import build, measure
-from service.batch.dedup import DuplicateIndex, content_hash, signature
+from service.batch.dedup import (
+    MIN_COVERED,
+    NUM_PERM,
+    DuplicateIndex,
+    _shingles,
+    content_hash,
+    covered,
+    signature,
+)
 
 
 def test_whitespace_and_case_do_not_make_a_new_document():
@@ -58,6 +66,61 @@ def test_stories_sharing_a_background_paragraph_are_not_duplicates():
         index.add(f"s{n}", content_hash(text), signature(text))
     copy = "KALO (Wire) - " + STORIES[0] + "\n\n" + BACKGROUND + " (Reporting by A. Writer)"
     assert index.find(content_hash(copy), signature(copy)) == "s0"
+
+
+ORIGINAL = (
+    "Gunmen on motorcycles stormed the village of Kalo before dawn on Sunday, abducting fourteen "
+    "boys aged between ten and sixteen from their homes and setting fire to the primary school "
+    "and two granaries near the well, local officials and residents said. The attackers fired "
+    "into the air as they went from house to house, and parents said the boys were marched "
+    "towards the forest east of the village. "
+    "Two teachers who tried to stop them were beaten. The army said it had sent troops to the "
+    "area and that a search was under way."
+)
+REWRITTEN_LEAD = (  # new headline, dateline and lead sentence, a sign-off: under 60% in common
+    "Boys seized in night raid\n\n"
+    "KALO, Nov 3 (Wire) - Armed men abducted fourteen boys in a raid on a village, officials said. "
+    + ORIGINAL.split(". ", 1)[1]
+    + "\n\n(Reporting by A. Writer; Editing by B. Editor)"
+)
+
+
+def test_a_copy_with_a_rewritten_lead_is_found():
+    assert min(covered(signature(ORIGINAL), signature(REWRITTEN_LEAD))) < MIN_COVERED
+    index = DuplicateIndex()
+    index.add("first", content_hash(ORIGINAL), signature(ORIGINAL))
+    assert index.find(content_hash(REWRITTEN_LEAD), signature(REWRITTEN_LEAD)) == "first"
+
+
+def test_a_copy_is_found_by_a_signature_from_an_older_journal():
+    """Journals written before the body was kept hold signatures without it."""
+    old = signature(ORIGINAL)[: (NUM_PERM + 1 + len(_shingles(ORIGINAL))) * 4]
+    index = DuplicateIndex()
+    index.add("first", content_hash(ORIGINAL), old)
+    copy = "KALO (Wire) - " + ORIGINAL + " (Reporting by A. Writer)"
+    assert index.find(content_hash(copy), signature(copy)) == "first"
+
+
+ONE_SENTENCE_REPORTS = [  # one-sentence reports, each longer than the background paragraph they share
+    "Two children were killed and three wounded when a mortar round struck the crowded market "
+    "in Kalo on Sunday morning as families shopped for bread and vegetables before the evening "
+    "curfew, according to local officials and a nurse at the district clinic who said that the "
+    "wounded boys were aged between six and eleven and that one was in a critical condition.",
+    "Teachers across Kalo went on strike on Monday to demand salaries that have not been paid "
+    "since July, leaving classrooms empty in every school in the town, and union leaders said "
+    "more than two hundred teachers would stay out until the provincial government paid them, "
+    "while parents said their children had already lost most of the school year to the fighting.",
+]
+
+
+def test_text_that_two_earlier_stories_share_is_background():
+    index = DuplicateIndex()
+    for n, report in enumerate(ONE_SENTENCE_REPORTS):
+        text = report + "\n\n" + BACKGROUND
+        assert index.find(content_hash(text), signature(text)) is None, report
+        index.add(f"s{n}", content_hash(text), signature(text))
+    text = "Residents gave this account on Wednesday. " + BACKGROUND
+    assert index.find(content_hash(text), signature(text)) is None
 
 
 def test_precision_on_documents_sharing_background_paragraphs():

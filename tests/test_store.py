@@ -208,7 +208,8 @@ def test_timestamps_carry_their_timezone(client, store, ingest):
     alice = key(store, "alice", "reviewer")
     (item,) = client.get("/v1/review/queue", headers=alice).json()["items"]
     review = client.post(f"/v1/documents/{doc_id}/reviews", json={"labels": []}, headers=alice)
-    for stamp in (item["claimed_until"], review.json()["created_at"]):
+    (stored,) = client.get(f"/v1/documents/{doc_id}", headers=alice).json()["reviews"]
+    for stamp in (item["claimed_until"], review.json()["created_at"], stored["created_at"]):
         assert datetime.fromisoformat(stamp).utcoffset() == timedelta(0), stamp
 
 
@@ -451,3 +452,51 @@ def test_an_ambiguous_queue_query_is_refused(client, store, query, message):
     response = client.get(f"/v1/review/queue?{query}", headers=key(store, "r", "reviewer"))
     assert response.status_code == 422
     assert error_of(response) == {"code": "invalid_request", "message": message}
+
+
+def test_the_migration_gives_old_documents_opaque_ids_and_keeps_theirs_as_source_id(tmp_path):
+    """A store written before 0003 (caller ids, some with '/') keeps every document, prediction
+    and review; the documents get ids safe in URLs."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from service.store.db import MIGRATIONS
+    from service.store.ids import document_id
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0002")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO documents (id, content_hash, text, created_at, reviewed) "
+                "VALUES ('feeds/a.txt', 'h1', :t, '2026-11-01 10:00:00', 1)"
+            ),
+            {"t": INCIDENT},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO predictions (document_id, model, prediction, created_at) "
+                "VALUES ('feeds/a.txt', 'm1', '{}', '2026-11-01 10:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO reviews (document_id, reviewer, created_at, labels, evidence, "
+                "comment) VALUES ('feeds/a.txt', 'alice', '2026-11-01 11:00:00', '[]', '[]', '')"
+            )
+        )
+    engine.dispose()
+    command.upgrade(config, "head")
+    store = Store(url)
+    with store.sessions() as session:
+        doc, predictions, reviews = repo.get_document(session, document_id(INCIDENT))
+        assert doc.source_id == "feeds/a.txt" and doc.text == INCIDENT
+        assert [p.model for p in predictions] == ["m1"]
+        assert [r.reviewer for r in reviews] == ["alice"]
+        assert reviews[0].created_at == datetime(2026, 11, 1, 11, tzinfo=UTC)
+    store.close()

@@ -64,7 +64,8 @@ version are refused (``training.registry.verify``) instead of silently scoring d
 STACK_FEATURES = (
     "top1",
     "top2",
-    "context",
+    "context_window",
+    "context_document",
     "other_top1",
     "log_units",
     "child_near",
@@ -261,6 +262,7 @@ class _UnitLogits:
     sparse: np.ndarray  # (n_units, n_labels)
     dense: np.ndarray | None  # (n_units, n_labels), None without an encoder
     context: np.ndarray  # (n_units, n_labels): the context model on the unit's window
+    document: np.ndarray  # (n_docs, n_labels): the context model on the whole document
     child: np.ndarray  # (n_units,) the unit names a child (English cue words)
     adult: np.ndarray  # (n_units,) the unit names an adult
     conflict: np.ndarray  # (n_units,) the unit names an armed conflict
@@ -365,8 +367,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         if not batch.units:  # nothing but blanks and punctuation: no unit to score
             none = np.zeros((0, len(LABELS)))
             no_unit = np.zeros(0, dtype=bool)
-            return _UnitLogits(none, none if self.encoder else None, none, *(no_unit,) * 3)
-        X, _, masks, Xw = self._sparse_vectors(stages, batch)
+            document = np.full((len(batch.spans), len(LABELS)), -_LOGIT_CLIP)
+            return _UnitLogits(
+                none, none if self.encoder else None, none, document, *(no_unit,) * 3
+            )
+        X, D, masks, Xw = self._sparse_vectors(stages, batch)
         W = _window(batch.owner, CONTEXT_WINDOW) @ Xw
         dense = None
         if self.encoder:
@@ -375,6 +380,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             sparse=np.asarray(X @ stages.sparse_coef + stages.sparse_intercept),
             dense=dense,
             context=np.asarray(normalize(W) @ stages.doc_coef + stages.doc_intercept),
+            document=np.asarray(D @ stages.doc_coef + stages.doc_intercept),
             child=(masks & FAMILY_BITS["child"]) != 0,
             adult=(masks & FAMILY_BITS["adult"]) != 0,
             conflict=(masks & FAMILY_BITS["conflict"]) != 0,
@@ -393,18 +399,23 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         counts = batch.counts
         top, second = _top_two(unit_p, counts)
         F = np.zeros((len(counts), len(LABELS), len(STACK_FEATURES)))
-        F[:, :, 0] = _logit(top)
-        F[:, :, 1] = second  # a probability: a one-unit document has no second unit
         best = _best_units(unit_p, counts)
+        column = {name: j for j, name in enumerate(STACK_FEATURES)}
+        F[:, :, column["top1"]] = _logit(top)
+        F[:, :, column["top2"]] = second  # a probability: a one-unit document has no second
         if len(unit_p):
-            context = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
-            F[:, :, 2] = np.take_along_axis(context, best, axis=0) * (counts > 0)[:, None]
+            window = np.clip(logits.context, -_LOGIT_CLIP, _LOGIT_CLIP)
+            F[:, :, column["context_window"]] = (
+                np.take_along_axis(window, best, axis=0) * (counts > 0)[:, None]
+            )
+        F[:, :, column["context_document"]] = np.clip(logits.document, -_LOGIT_CLIP, _LOGIT_CLIP)
         for k in range(len(LABELS)):
-            F[:, k, 3] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
-        F[:, :, 4] = np.log1p(np.minimum(counts, MAX_COUNTED_UNITS))[:, None]
-        F[:, :, 5:8] = _evidence_cues(logits, best, batch)
-        for j, lang in enumerate(LANGS):
-            F[:, :, 8 + j] = np.array([lg == lang for lg in batch.langs], dtype=float)[:, None]
+            F[:, k, column["other_top1"]] = np.delete(F[:, :, 0], k, axis=1).max(axis=1)
+        F[:, :, column["log_units"]] = np.log1p(np.minimum(counts, MAX_COUNTED_UNITS))[:, None]
+        first = column["child_near"]
+        F[:, :, first : first + 3] = _evidence_cues(logits, best, batch)
+        for lang in LANGS:
+            F[:, :, column[lang]] = np.array([lg == lang for lg in batch.langs], float)[:, None]
         return F, unit_p
 
     # ---- fitting -------------------------------------------------------------------
@@ -443,6 +454,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         oof_sparse = np.zeros((n_units, len(LABELS)))
         oof_dense = np.zeros((n_units, len(LABELS))) if self.encoder else None
         oof_context = np.zeros((n_units, len(LABELS)))
+        oof_document = np.zeros((len(texts), len(LABELS)))
         for train_docs, test_docs in folds.split(texts):
             in_train = np.isin(batch.owner, train_docs)
             stages = self._fit_stages(
@@ -454,12 +466,14 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             if oof_dense is not None:
                 oof_dense[in_test] = logits.dense
             oof_context[in_test] = logits.context
+            oof_document[np.sort(test_docs)] = logits.document
         full = self._fit_stages(batch, Y, unit_y, unit_w)
         masks = full.words.transform_with_cues(batch.units)[1]
         oof = _UnitLogits(
             oof_sparse,
             oof_dense,
             oof_context,
+            oof_document,
             child=(masks & FAMILY_BITS["child"]) != 0,
             adult=(masks & FAMILY_BITS["adult"]) != 0,
             conflict=(masks & FAMILY_BITS["conflict"]) != 0,

@@ -29,7 +29,7 @@ DocId = Path(
 
 def _digits_only(value):
     """A query string integer is written in digits: not 8.0, not 1e1."""
-    if isinstance(value, str) and not value.isdigit():
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
         raise PydanticCustomError("int_parsing", "Input should be a valid integer")
     return value
 
