@@ -150,3 +150,30 @@ def test_an_article_is_read_in_one_pass_with_evidence_offsets_into_it(trained_pr
     for e in abduction.evidence:
         assert article[e.start : e.end] == e.text
         assert "abducted 17 pupils" in e.text
+
+
+def test_deportation_is_abduction_and_naming_the_violations_is_no_evidence(trained_predictor):
+    mandate = (
+        "The Security Council's monitoring mechanism covers six grave violations: killing and "
+        "maiming, recruitment and use, sexual violence, attacks on schools and hospitals, "
+        "abduction and the denial of humanitarian access."
+    )
+    deportation = (
+        "Officials in Kherson said occupation authorities had deported 46 children from a "
+        "local orphanage to Russia last spring and refused to say where they were taken."
+    )
+    article = "\n\n".join(
+        [
+            "KYIV - Ukraine asked the United Nations on Tuesday to help trace missing children.",
+            deportation,
+            "Families in the city have queued for days outside the prosecutor's office.",
+            mandate,
+            "The foreign ministry said talks on prisoner exchanges would resume next week.",
+        ]
+    )
+    (pred,) = trained_predictor.predict([article])
+    fired = {lp.label: lp for lp in pred.labels}
+    assert "abduction" in fired
+    assert fired["abduction"].evidence[0].text == deportation
+    for lp in pred.labels:
+        assert all(e.text != mandate for e in lp.evidence)
