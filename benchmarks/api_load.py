@@ -37,6 +37,17 @@ end
 """
 
 
+def texts(lang: str, n: int) -> list[str]:
+    """``n`` 600-character passages in ``lang``."""
+    if lang == "en":
+        return passages(n)
+    from benchmarks.language_throughput import documents
+    from training.corpus import read_corpus, split_of
+
+    pool = [r.text for r in read_corpus() if r.lang == lang and split_of(r) == "eval"]
+    return documents(pool, n, 600)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,6 +89,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument(
+        "--lang",
+        default="en",
+        help="en: the synthetic passages; fr, es, ar, uk, ru: the corpus evaluation split's "
+        "records in that language, joined and cut to 600 characters",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -108,7 +125,7 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     sys.exit("the API did not become ready")
                 time.sleep(0.3)
-        bodies = [json.dumps({"text": t}) for t in passages(64)]
+        bodies = [json.dumps({"text": t}) for t in texts(args.lang, 64)]
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
             fh.write(LUA % ", ".join(lua_string(b) for b in bodies))
             script = fh.name
@@ -120,7 +137,10 @@ def main() -> None:
         server.wait(30)
 
     ratio = classify["requests_per_second"] / health["requests_per_second"]
-    print(f"workers={args.workers} connections={args.connections} duration={args.duration}s")
+    print(
+        f"workers={args.workers} connections={args.connections} duration={args.duration}s "
+        f"lang={args.lang}"
+    )
     print("| endpoint | req/s | p50 ms | p99 ms | non-2xx | socket errors |")
     print("|---|---|---|---|---|---|")
     for name, r in (("GET /healthz", health), ("POST /v1/classify", classify)):

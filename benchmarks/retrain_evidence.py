@@ -69,10 +69,11 @@ def held_out_f1(version: str, models: Path, reviews: list[Record]) -> dict:
     return {"macro": report.macro_f1, **{k: v.f1 for k, v in report.per_label.items()}}
 
 
-def run(models: Path) -> tuple[dict, dict, Comparison, Comparison]:
+def run(models: Path, params: dict | None = None) -> tuple[dict, dict, Comparison, Comparison]:
+    """``params`` overrides the estimator's defaults for every model trained here."""
     base = [p for p in corpus_files() if p.name not in HELD_BACK]
     kept_back = read_corpus([p for p in corpus_files() if p.name in HELD_BACK])
-    first = train(base, models_dir=models).version
+    first = train(base, models_dir=models, params=params).version
     good = as_reviews(kept_back)
     before = held_out_f1(first, models, good)
     accepted = retrain(good, models, corpus=base)

@@ -35,13 +35,20 @@ def write_jsonl(tmp_path: Path):
     return write
 
 
+TEST_MODEL_PARAMS = {"cv": 3, "encoder": False}
+"""The suite's models skip the sentence encoder (``test_model`` fits one that uses it) and
+cross-validate 3-fold, so that the suite stays fast."""
+
+
 def train_test_model(models_dir: Path, seed: int = 0):
-    """Train and activate the suite's model: the real estimator on every third record of the
-    shipped corpus, with 3-fold cross-validation, so that the suite stays fast."""
+    """Train and activate the suite's model: the real estimator (``TEST_MODEL_PARAMS``) on
+    every third record of the shipped corpus."""
     from training.corpus import read_corpus
     from training.train import train_records
 
-    return train_records(read_corpus()[::3], seed=seed, models_dir=models_dir, params={"cv": 3})
+    return train_records(
+        read_corpus()[::3], seed=seed, models_dir=models_dir, params=TEST_MODEL_PARAMS
+    )
 
 
 @pytest.fixture(scope="session")

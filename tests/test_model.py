@@ -4,6 +4,7 @@ import hashlib
 import json
 import shutil
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -177,3 +178,19 @@ def test_deportation_is_abduction_and_naming_the_violations_is_no_evidence(train
     assert fired["abduction"].evidence[0].text == deportation
     for lp in pred.labels:
         assert all(e.text != mandate for e in lp.evidence)
+
+
+def test_the_sentence_encoder_path_fits_scores_and_pickles(tmp_path):
+    """The shipped configuration (the suite's other models skip the encoder for speed)."""
+    import joblib
+
+    from training.model import GraveViolationClassifier
+    from training.train import training_arrays
+
+    texts, Y, evidence = training_arrays(read_corpus()[::20])
+    model = GraveViolationClassifier(cv=2).fit(texts, Y, evidence=evidence)
+    assert model.fusion_[:, 1].any()  # the embedding model's logits carry weight
+    joblib.dump(model, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    text = "Снаряд попал в школу в Харькове, погибли двое детей."
+    np.testing.assert_allclose(loaded.predict_proba([text]), model.predict_proba([text]))

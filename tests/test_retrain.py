@@ -4,11 +4,12 @@ the gate refuses a candidate trained on wrong reviews (benchmarks/retrain_eviden
 import json
 
 from benchmarks.retrain_evidence import run
+from tests.conftest import TEST_MODEL_PARAMS
 from training.registry import active_version, statuses, verify
 
 
 def test_corrections_are_learnt_and_wrong_reviews_are_rejected(tmp_path):
-    before, after, accepted, rejected = run(tmp_path)
+    before, after, accepted, rejected = run(tmp_path, params=TEST_MODEL_PARAMS)
 
     assert accepted.promoted and accepted.reasons == []
     assert after["macro"] > before["macro"]

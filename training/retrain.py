@@ -18,12 +18,14 @@ from pydantic import BaseModel, Field
 
 from training.corpus import corpus_checksum, corpus_files, read_corpus, split_of
 from training.evaluate import EvaluationReport, evaluate
+from training.model import GraveViolationClassifier
 from training.registry import (
     DEFAULT_MODELS_DIR,
     RegistryError,
     active_version,
     load_predictor,
     mark_rejected,
+    read_card,
     set_active,
 )
 from training.schemas import LABELS, Record
@@ -85,6 +87,16 @@ def gate(
     return reasons
 
 
+def _active_parameters(models_dir: Path) -> dict:
+    """The active model's estimator parameters, except its seed; empty without one."""
+    try:
+        card = read_card(active_version(models_dir), models_dir)
+    except RegistryError:
+        return {}
+    known = GraveViolationClassifier().get_params()
+    return {k: v for k, v in card.parameters.items() if k in known and k != "random_state"}
+
+
 def retrain(
     reviews: Sequence[Record],
     models_dir: Path = DEFAULT_MODELS_DIR,
@@ -96,8 +108,14 @@ def retrain(
     force_by: str | None = None,
     by: str = "gravewatch retrain",
     progress: Callable[[str, float], None] = lambda stage, fraction: None,
+    params: dict | None = None,
 ) -> Comparison:
-    """Train a candidate, compare it with the active model, promote it or mark it rejected."""
+    """Train a candidate, compare it with the active model, promote it or mark it rejected.
+
+    The candidate is fitted with ``params``, by default the active model's own estimator
+    parameters (from its card), so that the comparison is between like and like."""
+    if params is None:
+        params = _active_parameters(models_dir)
     records = training_data(reviews, corpus)
     held_out = [r for r in reviews if split_of(r) == "eval"]
     evaluation = [r for r in records if split_of(r) == "eval"]
@@ -115,6 +133,7 @@ def retrain(
             "reviews_file": "reviews.jsonl",
         },
         extra_files={"reviews.jsonl": snapshot},
+        params=params,
     )
     progress("evaluating", 0.8)
     candidate, _ = load_predictor(card.version, models_dir)

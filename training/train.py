@@ -46,8 +46,10 @@ def train(
     seed: int = 0,
     models_dir: Path = DEFAULT_MODELS_DIR,
     activate: bool = True,
+    params: dict | None = None,
 ) -> ModelCard:
-    """Fit on the corpus training split, evaluate on its evaluation split, save and activate."""
+    """Fit on the corpus training split, evaluate on its evaluation split, save and activate;
+    ``params`` overrides the estimator's defaults."""
     records = read_corpus(corpus)
     return train_records(
         records,
@@ -55,6 +57,7 @@ def train(
         models_dir=models_dir,
         activate=activate,
         data={"files": [str(p) for p in corpus_files(corpus)]},
+        params=params,
     )
 
 
