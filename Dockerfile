@@ -30,6 +30,6 @@ USER 10001:10001
 RUN gravewatch train
 
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --start-period=600s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('GRAVEWATCH_PORT', '8000') + '/readyz', timeout=4)"]
 CMD ["gravewatch", "serve", "--train-if-missing", "--upgrade-db"]
