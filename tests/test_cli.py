@@ -42,7 +42,9 @@ def test_db_upgrade_and_key_lifecycle(tmp_path):
     assert "revoked" in runner.invoke(app, ["keys", "list"], env=env).stdout
 
     bad = runner.invoke(app, ["keys", "create", "--name", "x", "--role", "boss"], env=env)
-    assert bad.exit_code == 1 and "role must be one of reader, ingest, reviewer, admin" in bad.output
+    assert (
+        bad.exit_code == 1 and "role must be one of reader, ingest, reviewer, admin" in bad.output
+    )
     again = runner.invoke(app, ["keys", "revoke", "m1"], env=env)
     assert again.exit_code == 1 and "no active key named 'm1'" in again.output
 
