@@ -180,15 +180,15 @@ def test_deportation_is_abduction_and_naming_the_violations_is_no_evidence(train
         assert all(e.text != mandate for e in lp.evidence)
 
 
-def test_the_sentence_encoder_path_fits_scores_and_pickles(tmp_path):
-    """The shipped configuration (the suite's other models skip the encoder for speed)."""
+def test_the_sentence_encoder_option_fits_scores_and_pickles(tmp_path):
+    """``encoder=True`` adds the multilingual sentence-embedding unit model."""
     import joblib
 
     from training.model import GraveViolationClassifier
     from training.train import training_arrays
 
     texts, Y, evidence = training_arrays(read_corpus()[::20])
-    model = GraveViolationClassifier(cv=2).fit(texts, Y, evidence=evidence)
+    model = GraveViolationClassifier(cv=2, encoder=True).fit(texts, Y, evidence=evidence)
     assert model.fusion_[:, 1].any()  # the embedding model's logits carry weight
     joblib.dump(model, tmp_path / "m.joblib")
     loaded = joblib.load(tmp_path / "m.joblib")

@@ -287,7 +287,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         char_max_features: int | None = 150_000,
         char_weight: float = 1.0,
         cue_weight: float = 0.5,
-        encoder: bool = True,
+        encoder: bool = False,
         encoder_C: float = 1.0,
         context_weight: float = 0.4,
         other_label_weight: float = 0.3,
