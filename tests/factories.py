@@ -1,4 +1,4 @@
-"""Factories shared by the store, API and page tests: keys, stored documents, apps."""
+"""Factories shared by the tests: keys, stored documents, apps, the score command."""
 
 from __future__ import annotations
 
@@ -32,3 +32,17 @@ def error_of(response) -> dict:
     body = response.json()
     assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, body
     return body["error"]
+
+
+def score(args: list[str], env: dict, **kwargs):
+    """Run ``gravewatch score ARGS`` in-process; never a traceback, only clean exits."""
+    from typer.testing import CliRunner
+
+    from service.cli import app
+    from service.config import get_settings
+
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["score", *args], env=env, **kwargs)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.config import get_settings
+from tests.factories import score
 from tests.servers import free_port
 from tests.test_batch_fetch import Handler
 
@@ -30,14 +31,6 @@ def server():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-def score(args: list[str], env: dict, **kwargs):
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["score", *args], env=env, **kwargs)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def errors(out: Path) -> list[dict]:

@@ -11,8 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.batch.lock import OutputLock
-from service.cli import app
-from service.config import get_settings
+from tests.factories import score
 from tests.test_batch_job import corpus_lines, write
 from tests.test_batch_sources import RSS
 
@@ -24,14 +23,6 @@ INCIDENT = "Militiamen abducted four girls aged 12 to 15 from a village near Dju
 @pytest.fixture
 def env(trained) -> dict:
     return {"GRAVEWATCH_MODELS_DIR": str(trained[0])}
-
-
-def score(args: list[str], env: dict, **kwargs):
-    get_settings.cache_clear()
-    result = runner.invoke(app, ["score", *args], env=env, **kwargs)
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result
 
 
 def ids(path: Path) -> list[str]:

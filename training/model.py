@@ -593,4 +593,4 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         order = np.argsort(-col, kind="stable")
         floor = max(0.5, self.evidence_ratio * col[order[0]])
         chosen = [order[0]] + [j for j in order[1 : self.max_evidence] if col[j] >= floor]
-        return [(*doc.spans[j], float(col[j])) for j in sorted(chosen, key=lambda j: -col[j])]
+        return [(*doc.spans[j], float(col[j])) for j in chosen]
