@@ -27,15 +27,11 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
 
+from benchmarks.passages import plain_pipeline  # noqa: E402
 from training.corpus import read_corpus, split_of  # noqa: E402
 from training.registry import load_predictor  # noqa: E402
-from training.schemas import LABELS, LANGS  # noqa: E402
+from training.schemas import LANGS  # noqa: E402
 
 LENGTHS = (600, 3000)  # a passage and an article
 
@@ -92,11 +88,7 @@ def main() -> None:
 
     records = read_corpus()
     train = [r for r in records if split_of(r) == "train"]
-    Y = np.array([[label in r.labels for label in LABELS] for r in train], dtype=int)
-    plain = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        OneVsRestClassifier(LogisticRegression(max_iter=1000)),
-    ).fit([r.text for r in train], Y)
+    plain = plain_pipeline(train)
     predictor, _ = load_predictor()
     _SCORERS["gravewatch"] = predictor.predict
     _SCORERS["plain"] = plain.predict_proba

@@ -1,4 +1,5 @@
-"""Synthetic 600-character passages for the benchmarks (written for Gravewatch, no real text)."""
+"""Synthetic 600-character passages for the benchmarks (written for Gravewatch, no real text),
+and the plain pipeline every speed benchmark runs beside Gravewatch."""
 
 from __future__ import annotations
 
@@ -30,3 +31,21 @@ def passages(n: int, length: int = 600, seed: int = 0) -> list[str]:
             text += rng.choice(_SENTENCES) + " "
         out.append(text[:length])
     return out
+
+
+def plain_pipeline(records):
+    """Word TF-IDF + one logistic regression per label, fitted on ``records``: the baseline
+    the speed benchmarks time in the same run."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from training.schemas import LABELS
+
+    Y = np.array([[label in r.labels for label in LABELS] for r in records], dtype=int)
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        OneVsRestClassifier(LogisticRegression(max_iter=1000)),
+    ).fit([r.text for r in records], Y)

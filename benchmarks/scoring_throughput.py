@@ -23,15 +23,10 @@ from pathlib import Path  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.multiclass import OneVsRestClassifier  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
 
-from benchmarks.passages import passages  # noqa: E402
+from benchmarks.passages import passages, plain_pipeline  # noqa: E402
 from training.corpus import read_corpus, split_of  # noqa: E402
 from training.registry import load_predictor  # noqa: E402
-from training.schemas import LABELS  # noqa: E402
 
 
 def best_rate(fn, texts: list[str], batch: int, repeat: int) -> float:
@@ -56,11 +51,7 @@ def main() -> None:
     texts = passages(args.passages)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     records = [r for r in read_corpus() if split_of(r) == "train"]
-    Y = np.array([[label in r.labels for label in LABELS] for r in records], dtype=int)
-    plain = make_pipeline(
-        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-        OneVsRestClassifier(LogisticRegression(max_iter=1000)),
-    ).fit([r.text for r in records], Y)
+    plain = plain_pipeline(records)
     predictor, _ = load_predictor()
 
     model = predictor.model

@@ -110,6 +110,30 @@ def corpus_validate(
     typer.echo("corpus OK")
 
 
+@corpus_app.command("from-quotes")
+def corpus_from_quotes(
+    draft: Annotated[Path, typer.Argument(help="Draft JSONL whose evidence items quote text.")],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Corpus JSONL to write.")
+    ] = None,
+) -> None:
+    """Turn a draft whose evidence is quoted text into corpus records with offsets (see
+    labels/writing/BRIEF.md); without -o, only check it. Prints file:line: problem."""
+    from training.drafts import convert, write_records
+
+    if not draft.is_file():
+        fail(f"{draft}: no such file")
+    records, problems = convert(draft)
+    for p in problems:
+        typer.echo(str(p))
+    if problems:
+        typer.echo(f"{len(problems)} problem(s)", err=True)
+        raise typer.Exit(1)
+    if output is not None:
+        write_records(records, output)
+    typer.echo(f"{len(records)} record(s) OK")
+
+
 @corpus_app.command("stats")
 def corpus_stats_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,

@@ -123,3 +123,13 @@ def store_url(request, tmp_path) -> str:
     """An empty, migrated review store: SQLite always; PostgreSQL when
     GRAVEWATCH_TEST_DATABASE_URL names one (``.ci/run`` sets it)."""
     return migrated_store_url(request.param, tmp_path)
+
+
+@pytest.fixture
+def store(store_url):
+    """The review store on ``store_url``, closed after the test."""
+    from service.store.service import Store
+
+    s = Store(store_url)
+    yield s
+    s.close()

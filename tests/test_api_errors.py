@@ -6,17 +6,9 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.config import Settings
-from service.store.service import Store
 from tests.factories import add_documents, error_of, key
 
 TEXT = "Gunmen stormed the school at night and abducted 40 girls aged 11 to 16."
-
-
-@pytest.fixture
-def store(store_url):
-    s = Store(store_url)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from sqlalchemy import text
 from service.app import create_app
 from service.config import Settings
 from service.store.db import upgrade
-from service.store.service import Store
 from tests.factories import add_documents, error_of, key
 from tests.servers import live_server
 
@@ -18,23 +17,17 @@ MB = 1024 * 1024
 
 
 @pytest.fixture
-def store_path(tmp_path) -> str:
+def store_url(tmp_path) -> str:
+    """These tests need one store, not one per database: SQLite only."""
     url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(url)
     return url
 
 
 @pytest.fixture
-def store(store_path):
-    s = Store(store_path)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def settings(trained, store_path, tmp_path) -> Settings:
+def settings(trained, store_url, tmp_path) -> Settings:
     return Settings(
-        models_dir=trained[0], database_url=store_path, data_dir=tmp_path, max_request_bytes=MB
+        models_dir=trained[0], database_url=store_url, data_dir=tmp_path, max_request_bytes=MB
     )
 
 

@@ -1,5 +1,7 @@
 """`gravewatch corpus validate`: every defect is reported as file:line: message."""
 
+import json
+
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -150,3 +152,37 @@ def test_near_duplicates_are_compared_within_a_language(write_jsonl):
         ]
     )
     assert messages(path) == [f"{path}:3: exact duplicate of a at {path}:1"]
+
+
+def test_from_quotes_turns_quoted_evidence_into_offsets(write_jsonl, tmp_path):
+    text = "Des hommes armés ont enlevé douze élèves à Djugu. L'école a été pillée."
+    draft = write_jsonl(
+        [
+            make_record(
+                text=text,
+                lang="fr",
+                labels=["abduction", "attacks_schools_hospitals"],
+                evidence=[
+                    {"label": "abduction", "quote": "ont enlevé douze élèves à Djugu"},
+                    {"label": "attacks_schools_hospitals", "quote": "L'école a été pillée"},
+                ],
+            ),
+            make_record(id="t-2", evidence=[{"label": "abduction", "quote": "not there"}]),
+        ],
+        name="draft.jsonl",
+    )
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft)])
+    assert result.exit_code == 1
+    assert f"{draft}:2: abduction: quote not found in text: 'not there'" in result.output
+
+    good = write_jsonl([draft.read_text(encoding="utf-8").splitlines()[0]], name="good.jsonl")
+    out = tmp_path / "corpus.jsonl"
+    result = runner.invoke(app, ["corpus", "from-quotes", str(good), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    spans = {e["label"]: text[e["start"] : e["end"]] for e in record["evidence"]}
+    assert spans == {
+        "abduction": "ont enlevé douze élèves à Djugu",
+        "attacks_schools_hospitals": "L'école a été pillée",
+    }
+    assert messages(out) == []

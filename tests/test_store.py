@@ -34,13 +34,6 @@ def client(app_settings):
 
 
 @pytest.fixture
-def store(store_url):
-    s = Store(store_url)
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def ingest(store):
     return key(store, "feeds", "ingest")
 

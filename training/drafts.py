@@ -4,16 +4,14 @@ Writers quote the evidence instead of counting characters: a draft record is a c
 whose ``evidence`` items are ``{"label": ..., "quote": "exact text"}``. A quote must occur in
 the text; when it occurs more than once, ``"occurrence": k`` (1-based) picks one.
 
-    python -m training.drafts DRAFT.jsonl [-o CORPUS.jsonl]
+    gravewatch corpus from-quotes DRAFT.jsonl [-o CORPUS.jsonl]
 
 Without ``-o`` the drafts are only checked; every problem is printed as ``file:line: reason``.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -80,21 +78,8 @@ def convert(path: Path) -> tuple[list[Record], list[Problem]]:
     return records, problems
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("draft", type=Path)
-    parser.add_argument("-o", "--output", type=Path)
-    args = parser.parse_args(argv)
-    records, problems = convert(args.draft)
-    for p in problems:
-        print(p, file=sys.stderr)
-    if args.output and not problems:
-        with args.output.open("w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
-    print(f"{len(records)} record(s) ok, {len(problems)} problem(s)", file=sys.stderr)
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def write_records(records: list[Record], path: Path) -> None:
+    """Write ``records`` as corpus JSONL (UTF-8, one record a line)."""
+    with path.open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
