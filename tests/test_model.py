@@ -187,10 +187,48 @@ def test_the_sentence_encoder_option_fits_scores_and_pickles(tmp_path):
     from training.model import GraveViolationClassifier
     from training.train import training_arrays
 
-    texts, Y, evidence = training_arrays(read_corpus()[::20])
+    texts, Y, evidence, _ = training_arrays(read_corpus()[::20])
     model = GraveViolationClassifier(cv=2, encoder=True).fit(texts, Y, evidence=evidence)
     assert model.fusion_[:, 1].any()  # the embedding model's logits carry weight
     joblib.dump(model, tmp_path / "m.joblib")
     loaded = joblib.load(tmp_path / "m.joblib")
     text = "Снаряд попал в школу в Харькове, погибли двое детей."
     np.testing.assert_allclose(loaded.predict_proba([text]), model.predict_proba([text]))
+
+
+def test_negative_types_say_whether_a_record_is_set_in_an_armed_conflict():
+    from training.train import armed_conflict
+
+    by_id = {r.id: r for r in read_corpus()}
+    labelled = next(r for r in by_id.values() if r.labels)
+    peacetime = next(r for r in by_id.values() if r.negative_type == "peacetime_lookalike")
+    adult = next(r for r in by_id.values() if r.negative_type == "adult_only")
+    war = next(r for r in by_id.values() if r.negative_type == "conflict_no_child_victims")
+    assert [armed_conflict(r) for r in (labelled, war, peacetime, adult)] == [1, 1, 0, -1]
+
+
+def test_the_conflict_gate_damps_every_label_below_the_learnt_floor(trained):
+    """Every violation needs an armed conflict: below the floor (the armed-conflict score that
+    99% of the violation reports in training exceed) all six probabilities fall toward 0."""
+    model = trained[2].model
+    assert np.isfinite(model.conflict_floor_)
+    floor = model.conflict_floor_
+    gate = model._conflict_gate(np.array([floor + 2, floor, floor - 0.5, floor - 3]))
+    np.testing.assert_allclose(gate[:2], 1.0)
+    assert 0 < gate[3] < gate[2] < 0.3
+
+
+def test_a_peacetime_look_alike_scores_below_the_same_act_in_a_war(trained_predictor):
+    peace = (
+        "A school bus carrying pupils home from a basketball game skidded off an icy highway in "
+        "Ohio on Tuesday evening, state police said. Two students, aged 14 and 15, were killed "
+        "and six others were taken to hospital with injuries."
+    )
+    war = (
+        "An air strike by government forces hit a village in Idlib province on Tuesday evening, "
+        "rebels and medics said. Two students, aged 14 and 15, were killed and six others were "
+        "taken to hospital with injuries."
+    )
+    peace_pred, war_pred = trained_predictor.predict([peace, war])
+    assert "killing_maiming" not in {lp.label for lp in peace_pred.labels}
+    assert war_pred.scores["killing_maiming"] > 2 * peace_pred.scores["killing_maiming"]

@@ -28,8 +28,15 @@ featurised once:
    out-of-fold scores of stages 1 and 2, so it learns how far to trust them, and how the
    maximum over a long document's many units inflates.
 
+4. **Armed conflict**: one logistic regression, trained on whole documents' word vectors in
+   all six languages (``fit(conflict=...)``: 1 set in an armed conflict, 0 not, -1 unknown),
+   read on every window of ``CONTEXT_WINDOW`` units; a document's score is its best window.
+   Every violation needs an armed conflict, so below a floor learnt out of fold
+   (``conflict_recall``) every label's probability is damped toward 0 (``_conflict_gate``).
+
 The label's evidence is its best units, so a label never fires on a sentence about something
-else: the score is a function of that evidence. Per-label thresholds maximise out-of-fold F1.
+else: the score is a function of that evidence. Per-label thresholds maximise out-of-fold F1
+of the damped probabilities.
 """
 
 from __future__ import annotations
@@ -58,7 +65,7 @@ CONTEXT_WINDOW = 2
 size of the passages most of the corpus is made of."""
 MAX_COUNTED_UNITS = 40
 """Documents longer than this count as this long in the stacker's length feature."""
-FEATURES_VERSION = "2"
+FEATURES_VERSION = "3"
 """Bump when segmentation, normalisation or featurisation changes: saved models of another
 version are refused (``training.registry.verify``) instead of silently scoring differently."""
 STACK_FEATURES = (
@@ -71,6 +78,7 @@ STACK_FEATURES = (
     "child_near",
     "adult_only_near",
     "conflict_in_document",
+    "conflict_model",
     *LANGS,
 )
 _LOGIT_CLIP = 12.0
@@ -252,6 +260,8 @@ class _Stages:
     dense_intercept: np.ndarray | None = None
     doc_coef: np.ndarray | None = None
     doc_intercept: np.ndarray | None = None
+    conflict_coef: np.ndarray | None = None
+    conflict_intercept: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -263,6 +273,7 @@ class _UnitLogits:
     dense: np.ndarray | None  # (n_units, n_labels), None without an encoder
     context: np.ndarray  # (n_units, n_labels): the context model on the unit's window
     document: np.ndarray  # (n_docs, n_labels): the context model on the whole document
+    armed_conflict: np.ndarray  # (n_docs,): the armed-conflict model on the whole document
     child: np.ndarray  # (n_units,) the unit names a child (English cue words)
     adult: np.ndarray  # (n_units,) the unit names an adult
     conflict: np.ndarray  # (n_units,) the unit names an armed conflict
@@ -296,6 +307,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence_ratio: float = 0.5,
         max_evidence: int = 5,
         threshold_tolerance: float = 0.01,
+        language_balance: float = 0.0,
+        conflict_recall: float | None = 0.99,
         random_state: int = 0,
     ):
         self.C = C
@@ -315,6 +328,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.evidence_ratio = evidence_ratio
         self.max_evidence = max_evidence
         self.threshold_tolerance = threshold_tolerance
+        self.language_balance = language_balance
+        self.conflict_recall = conflict_recall
         self.random_state = random_state
 
     # ---- features ------------------------------------------------------------------
@@ -340,7 +355,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         doc = (agg @ E) / np.maximum(batch.counts, 1)[:, None]
         return np.hstack([E, (near @ E) / n_near, doc[batch.owner]]).astype(np.float32)
 
-    def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w) -> _Stages:
+    def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w, doc_w, conflict) -> _Stages:
         words = SentenceFeaturizer(
             ngram_range=(1, 2), min_df=self.min_df, max_features=self.max_features
         ).fit(batch.units)
@@ -356,7 +371,15 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         stages = _Stages(words, chars)
         X, D, _, _ = self._sparse_vectors(stages, batch)
         stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
-        stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
+        stages.doc_coef, stages.doc_intercept = _fit_linear(
+            D, Y, self.doc_C, np.repeat(doc_w[:, None], len(LABELS), axis=1)
+        )
+        known = conflict >= 0
+        if known.any() and conflict[known].min() != conflict[known].max():
+            lr = LogisticRegression(C=self.doc_C, class_weight="balanced", solver="liblinear")
+            lr.fit(D[known], conflict[known], sample_weight=doc_w[known])
+            stages.conflict_coef = lr.coef_[0].astype(np.float32)
+            stages.conflict_intercept = float(lr.intercept_[0])
         if self.encoder:
             stages.dense_coef, stages.dense_intercept = _fit_linear(
                 self._dense_vectors(batch), unit_y, self.encoder_C, unit_w
@@ -369,18 +392,34 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             no_unit = np.zeros(0, dtype=bool)
             document = np.full((len(batch.spans), len(LABELS)), -_LOGIT_CLIP)
             return _UnitLogits(
-                none, none if self.encoder else None, none, document, *(no_unit,) * 3
+                none,
+                none if self.encoder else None,
+                none,
+                document,
+                np.full(len(batch.spans), -_LOGIT_CLIP),
+                *(no_unit,) * 3,
             )
         X, D, masks, Xw = self._sparse_vectors(stages, batch)
         W = _window(batch.owner, CONTEXT_WINDOW) @ Xw
         dense = None
         if self.encoder:
             dense = self._dense_vectors(batch) @ stages.dense_coef + stages.dense_intercept
+        armed_conflict = np.zeros(len(batch.spans))
+        if stages.conflict_coef is not None:
+            # anywhere in the document: the best of its windows, so that one paragraph on a
+            # war is not drowned by a long article's other news
+            by_window = np.asarray(normalize(W) @ stages.conflict_coef).ravel()
+            has = batch.counts > 0
+            starts = (np.cumsum(batch.counts) - batch.counts)[has]
+            armed_conflict = np.full(len(batch.spans), -_LOGIT_CLIP)
+            armed_conflict[has] = np.maximum.reduceat(by_window, starts)
+            armed_conflict += stages.conflict_intercept
         return _UnitLogits(
             sparse=np.asarray(X @ stages.sparse_coef + stages.sparse_intercept),
             dense=dense,
             context=np.asarray(normalize(W) @ stages.doc_coef + stages.doc_intercept),
             document=np.asarray(D @ stages.doc_coef + stages.doc_intercept),
+            armed_conflict=armed_conflict,
             child=(masks & FAMILY_BITS["child"]) != 0,
             adult=(masks & FAMILY_BITS["adult"]) != 0,
             conflict=(masks & FAMILY_BITS["conflict"]) != 0,
@@ -414,6 +453,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         F[:, :, column["log_units"]] = np.log1p(np.minimum(counts, MAX_COUNTED_UNITS))[:, None]
         first = column["child_near"]
         F[:, :, first : first + 3] = _evidence_cues(logits, best, batch)
+        F[:, :, column["conflict_model"]] = np.clip(
+            logits.armed_conflict, -_LOGIT_CLIP, _LOGIT_CLIP
+        )[:, None]
         for lang in LANGS:
             F[:, :, column[lang]] = np.array([lg == lang for lg in batch.langs], float)[:, None]
         return F, unit_p
@@ -440,7 +482,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         unit_w = np.where(other, self.other_label_weight, 1.0)
         return unit_y, unit_w
 
-    def fit(self, X, y, evidence=None, langs=None):
+    def fit(self, X, y, evidence=None, langs=None, conflict=None):
         texts = list(X)
         Y = np.asarray(y, dtype=int)
         if Y.shape != (len(texts), len(LABELS)):
@@ -448,6 +490,13 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence = list(evidence) if evidence is not None else [None] * len(texts)
         batch = _batch(texts, list(langs) if langs is not None else None, self.encoder)
         unit_y, unit_w = self._unit_labels(batch, Y, evidence)
+        doc_w = self._language_weights(batch.langs)
+        conflict = (
+            np.asarray(conflict, dtype=int)
+            if conflict is not None
+            else np.where(Y.any(axis=1), 1, -1)
+        )
+        unit_w = unit_w * doc_w[batch.owner][:, None]
 
         folds = KFold(self.cv, shuffle=True, random_state=self.random_state)
         n_units = len(batch.owner)
@@ -455,10 +504,16 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         oof_dense = np.zeros((n_units, len(LABELS))) if self.encoder else None
         oof_context = np.zeros((n_units, len(LABELS)))
         oof_document = np.zeros((len(texts), len(LABELS)))
+        oof_conflict = np.zeros(len(texts))
         for train_docs, test_docs in folds.split(texts):
             in_train = np.isin(batch.owner, train_docs)
             stages = self._fit_stages(
-                batch.subset(train_docs), Y[train_docs], unit_y[in_train], unit_w[in_train]
+                batch.subset(train_docs),
+                Y[train_docs],
+                unit_y[in_train],
+                unit_w[in_train],
+                doc_w[np.sort(train_docs)],
+                conflict[np.sort(train_docs)],
             )
             logits = self._unit_logits(stages, batch.subset(test_docs))
             in_test = ~in_train  # KFold's test indices are sorted, as subset keeps them
@@ -467,13 +522,15 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                 oof_dense[in_test] = logits.dense
             oof_context[in_test] = logits.context
             oof_document[np.sort(test_docs)] = logits.document
-        full = self._fit_stages(batch, Y, unit_y, unit_w)
+            oof_conflict[np.sort(test_docs)] = logits.armed_conflict
+        full = self._fit_stages(batch, Y, unit_y, unit_w, doc_w, conflict)
         masks = full.words.transform_with_cues(batch.units)[1]
         oof = _UnitLogits(
             oof_sparse,
             oof_dense,
             oof_context,
             oof_document,
+            oof_conflict,
             child=(masks & FAMILY_BITS["child"]) != 0,
             adult=(masks & FAMILY_BITS["adult"]) != 0,
             conflict=(masks & FAMILY_BITS["conflict"]) != 0,
@@ -482,8 +539,15 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         oof_F = self._stack_features(oof, self.fusion_, batch)[0]
 
         self.stages_ = full
-        oof_proba = np.column_stack(
-            [self._cross_val_stacker(oof_F[:, k, :], Y[:, k], folds) for k in range(len(LABELS))]
+        self.conflict_floor_ = self._conflict_floor(oof_conflict, Y, full)
+        oof_proba = (
+            np.column_stack(
+                [
+                    self._cross_val_stacker(oof_F[:, k, :], Y[:, k], folds)
+                    for k in range(len(LABELS))
+                ]
+            )
+            * self._conflict_gate(oof_conflict)[:, None]
         )
         self.stackers_ = [
             LogisticRegression(C=self.stack_C, max_iter=2000).fit(oof_F[:, k, :], Y[:, k])
@@ -495,6 +559,28 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.cv_report_ = self._cv_report(Y, oof_proba, batch.langs)
         self.classes_ = np.array(LABELS)
         return self
+
+    def _conflict_floor(self, oof_conflict, Y, stages: _Stages) -> float:
+        """The armed-conflict score below which a document's labels are damped: the
+        ``1 - conflict_recall`` quantile of the out-of-fold scores of training documents that
+        report a violation (every violation needs an armed conflict; see ``_conflict_gate``)."""
+        labelled = Y.any(axis=1)
+        if self.conflict_recall is None or stages.conflict_coef is None or not labelled.any():
+            return -np.inf
+        return float(np.quantile(oof_conflict[labelled], 1 - self.conflict_recall))
+
+    def _conflict_gate(self, armed_conflict: np.ndarray) -> np.ndarray:
+        """Per document a factor in ``[0, 1]`` on every label's probability: 1 at or above the
+        conflict floor, falling to 0 below it (half a logit below the floor gives 0.24)."""
+        if not np.isfinite(self.conflict_floor_):
+            return np.ones(len(armed_conflict))
+        return np.minimum(1.0, 2 * _sigmoid(4 * (armed_conflict - self.conflict_floor_)))
+
+    def _language_weights(self, langs: list[str]) -> np.ndarray:
+        """Per document ``(n_largest / n_language) ** language_balance``: at 0 every document
+        weighs the same; at 1 every language weighs as much as the largest."""
+        names, index, counts = np.unique(np.array(langs), return_inverse=True, return_counts=True)
+        return (counts.max() / counts[index]) ** self.language_balance
 
     def _fit_fusion(self, oof: _UnitLogits, unit_y, unit_w) -> np.ndarray:
         """Per label ``(a, b, c)``: how to weigh the two unit models' out-of-fold logits."""
@@ -562,12 +648,12 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "stackers_")
         texts = list(X)
         batch = _batch(texts, list(langs) if langs is not None else None, self.encoder)
-        F, unit_p = self._stack_features(
-            self._unit_logits(self.stages_, batch), self.fusion_, batch
-        )
+        logits = self._unit_logits(self.stages_, batch)
+        F, unit_p = self._stack_features(logits, self.fusion_, batch)
         coef = np.stack([s.coef_[0] for s in self.stackers_])  # (labels, features)
         intercept = np.array([s.intercept_[0] for s in self.stackers_])
         proba = _sigmoid(np.einsum("nkf,kf->nk", F, coef) + intercept)
+        proba *= self._conflict_gate(logits.armed_conflict)[:, None]
         counts = batch.counts
         proba[counts == 0] = 0.0
         offsets = np.concatenate([[0], np.cumsum(counts)])

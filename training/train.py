@@ -28,17 +28,39 @@ THRESHOLD_RULE = (
 )
 
 
+ARMED_CONFLICT = {
+    "conflict_no_child_victims": 1,
+    "children_in_conflict_no_violation": 1,
+    "release_rescue_reintegration": 1,
+    "peacetime_lookalike": 0,
+    "children_no_conflict": 0,
+}
+"""Whether a negative record is set in an armed conflict, by its type (a labelled record always
+is); the other types (adult victims, abstract mentions) may be either."""
+
+
+def armed_conflict(record: Record) -> int:
+    """1 when the record is set in an armed conflict, 0 when not, -1 when its type leaves it
+    open."""
+    if record.labels:
+        return 1
+    return ARMED_CONFLICT.get(record.negative_type or "", -1)
+
+
 def training_arrays(records: Sequence[Record]):
-    """Texts, the label matrix and gold spans as the estimator takes them."""
+    """Texts, the label matrix, gold spans and armed-conflict flags as the estimator takes
+    them."""
     texts = [r.text for r in records]
     Y = np.array([[label in r.labels for label in LABELS] for r in records], dtype=int)
     evidence = [[(LABELS.index(s.label), s.start, s.end) for s in r.evidence] for r in records]
-    return texts, Y, evidence
+    return texts, Y, evidence, [armed_conflict(r) for r in records]
 
 
 def fit_model(records: Sequence[Record], seed: int = 0, **params) -> GraveViolationClassifier:
-    texts, Y, evidence = training_arrays(records)
-    return GraveViolationClassifier(random_state=seed, **params).fit(texts, Y, evidence=evidence)
+    texts, Y, evidence, conflict = training_arrays(records)
+    return GraveViolationClassifier(random_state=seed, **params).fit(
+        texts, Y, evidence=evidence, conflict=conflict
+    )
 
 
 def train(
