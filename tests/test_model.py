@@ -93,7 +93,7 @@ def test_missing_active_model_says_how_to_train(tmp_path):
 
 
 def test_incident_in_a_long_article_is_found_with_document_offsets(trained_predictor):
-    filler = "The ministry announced a new budget for road repairs and rural electrification. "
+    filler = "The army and the armed groups traded accusations over the failed ceasefire talks. "
     incident = "Gunmen stormed the school and abducted 30 girls aged 12 to 15."
     article = filler * 40 + incident + " " + filler * 40
     (pred,) = trained_predictor.predict([article])
