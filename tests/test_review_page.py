@@ -107,6 +107,13 @@ class Site:
         page.errors = errors
         return page
 
+    def get(self, path: str, role: str) -> dict:
+        response = httpx.get(
+            f"{self.base}{path}", headers={"Authorization": f"Bearer {self.keys[role]}"}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def reviews(self) -> list[ReviewRow]:
         with self.store.sessions() as session:
             return list(session.scalars(select(ReviewRow).order_by(ReviewRow.id)).all())
