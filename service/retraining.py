@@ -80,8 +80,7 @@ def reviewed_records(store: Store, double_review: bool = False) -> list[Record]:
     needed = 2 if double_review else 1
     with store.sessions() as session:
         return [
-            Record.model_validate(review_record(d, r))
-            for d, r in training_reviews(session, needed)
+            Record.model_validate(review_record(d, r)) for d, r in training_reviews(session, needed)
         ]
 
 

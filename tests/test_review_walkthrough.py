@@ -127,7 +127,12 @@ def test_switching_a_label_off_keeps_its_spans_and_undo_and_reopen_correct_a_rev
 def test_filters_find_documents_and_evidence_jumps_to_the_text(make_site, browser):
     site = make_site()
     arabic_id, _ = site.add(ARABIC, "wire/ar-1")
-    site.add(TEXT, "wire/en-1")
+    english_id, _ = site.add(TEXT, "wire/en-1")
+    with site.store.sessions.begin() as session:
+        arabic = session.get(DocumentRow, arabic_id)
+        arabic.title = "<img src=x onerror=alert(1)> تقرير"
+        arabic.url = "https://example.org/ar?a=1&b=<2>"
+        session.get(DocumentRow, english_id).url = "javascript:alert(1)"
     site.add("The city council approved the new library budget on Monday 📚.", "council")
     page = site.open(browser)
     page.wait_for_selector(WORKSPACE)
@@ -137,13 +142,17 @@ def test_filters_find_documents_and_evidence_jumps_to_the_text(make_site, browse
     page.fill("#filters input[name=q]", "مسلحين")
     page.fill("#filters input[name=source]", "WIRE")
     page.click("#filters button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#doc-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#doc-table tbody tr').length === 1")
     assert page.locator(f"#doc-table tr[data-id={arabic_id}]").count() == 1
     assert page.locator("#doc-table td[dir=auto]").count() >= 1
     page.click(f"#doc-table tr[data-id={arabic_id}] button")
     page.wait_for_selector(WORKSPACE)
     assert shown_text(page) == ARABIC
     assert page.get_attribute("#text", "dir") == "auto"
+    # Text from the store is text, never markup; only an http(s) address is a link.
+    assert "<img src=x onerror=alert(1)>" in page.inner_text("#meta")
+    assert page.locator("#meta img, #doc-table img").count() == 0
+    assert page.get_attribute("#source-link a", "href") == "https://example.org/ar?a=1&b=%3C2%3E"
 
     # Overlap: the same sentence as evidence of two labels is shown as both.
     start, end = ARABIC.index("اختطف"), ARABIC.index(". وأضرموا")
@@ -175,13 +184,22 @@ def test_filters_find_documents_and_evidence_jumps_to_the_text(make_site, browse
 
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.evaluate("() => { document.querySelector('aside').scrollTop = 0; }")
     page.screenshot(path=str(SHOTS / "review-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SHOTS / "review-390.png"), full_page=True)
     page.click("#to-list")
-    page.wait_for_selector("#doc-table tbody tr")
+    page.fill("#filters input[name=q]", "")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector(f"#doc-table tr[data-id={english_id}]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.click(f"#doc-table tr[data-id={english_id}] button")
+    page.wait_for_selector(WORKSPACE)
+    assert page.locator("#source-link a").count() == 0
+    assert "javascript:alert(1) (not a web address)" in page.inner_text("#source-link")
+    page.click("#to-list")
+    page.wait_for_selector("#doc-table tbody tr")
     page.screenshot(path=str(SHOTS / "list-390.png"), full_page=True)
     assert page.errors == []
 
@@ -273,7 +291,7 @@ def test_bulk_accept_and_its_undo_from_the_admin_view(make_site, browser):
     assert all(r.bulk and r.reviewer == "k-admin" and r.withdrawn_at is None for r in rows)
     lead.click("#bulk-undo")
     lead.wait_for_function(
-        "document.getElementById('bulk-result').textContent.startsWith('Undone')"
+        "() => document.getElementById('bulk-result').textContent.startsWith('Undone')"
     )
     assert all(r.withdrawn_at is not None for r in site.reviews())
     with site.store.sessions() as session:
@@ -316,10 +334,15 @@ def test_the_page_is_used_by_keyboard_alone(make_site, browser):
             break
     else:
         pytest.fail("Tab never reached the recruitment_use label")
-    pressed = page.evaluate("document.activeElement.getAttribute('aria-pressed')")
+    recruitment = "#labels li[data-label=recruitment_use] button"
+    pressed = page.get_attribute(recruitment, "aria-pressed")
     page.keyboard.press("Space")
-    assert page.evaluate("document.activeElement.getAttribute('aria-pressed')") != pressed
+    flipped = {"true": "false", "false": "true"}[pressed]
+    assert page.get_attribute(recruitment, "aria-pressed") == flipped
+    focused = "document.activeElement.closest('#labels li')?.dataset.label"
+    assert page.evaluate(focused) == "recruitment_use"  # the focus stays on the label
     page.keyboard.press("Space")
+    assert page.get_attribute(recruitment, "aria-pressed") == pressed
     for _ in range(60):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "submit":

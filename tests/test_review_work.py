@@ -134,6 +134,7 @@ def test_the_document_list_filters_by_label_score_source_date_review_state_and_t
         ("date_from=yesterday", "query.date_from: Input should be a valid date"),
         ("min_score=2", "query.min_score: Input should be less than or equal to 1"),
         ("reviewed=maybe", "query.reviewed: Input should be a valid boolean"),
+        ("q=a%00b", "query.q: contains a NUL character (U+0000) at index 1"),
     ],
 )
 def test_a_bad_list_query_is_a_422_that_says_what_is_wrong(client, store, query, message):

@@ -20,6 +20,7 @@ from service.schemas import (
     DocumentPublic,
     DocumentSummary,
     HistoryEntry,
+    PlainText,
     Queue,
     QueueItem,
     ReviewCreate,
@@ -144,14 +145,14 @@ async def list_documents(
     min_score: Score = None,
     max_score: Score = None,
     source: Annotated[
-        str | None, Query(max_length=200, description="Part of the source or source id.")
+        PlainText | None, Query(max_length=200, description="Part of the source or source id.")
     ] = None,
     date_from: Day = None,
     date_to: Day = None,
     reviewed: Annotated[
         bool | None, Query(description="true: reviewed; false: still waiting for reviews.")
     ] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Words in the text.")] = None,
+    q: Annotated[PlainText | None, Query(max_length=200, description="Words in the text.")] = None,
     limit: Annotated[int, Query(ge=1, le=200), BeforeValidator(_digits_only)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000), BeforeValidator(_digits_only)] = 0,
 ) -> DocumentList:

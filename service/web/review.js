@@ -156,6 +156,9 @@ function renderLabels() {
   const scores = prediction ? prediction.scores : {};
   const suggested = new Set(prediction ? prediction.labels.map((l) => l.label) : []);
   const thresholds = state.doc.thresholds || {};
+  // A label keeps the keyboard focus when the list is drawn again.
+  const focused = document.activeElement && document.activeElement.closest("#labels li");
+  const keep = focused ? focused.dataset.label : null;
   $("labels").replaceChildren(...state.labels.map((label, i) => {
     const on = state.chosen.has(label);
     const score = scores[label] ?? 0;
@@ -177,6 +180,7 @@ function renderLabels() {
       title: state.taxonomy[label] ? state.taxonomy[label].definition : "" }, button);
     return li;
   }));
+  if (keep) $("labels").querySelector(`li[data-label="${keep}"] button`).focus();
 }
 
 function define(label) {
@@ -348,13 +352,17 @@ function fromPrediction(prediction) {
 }
 
 function fromReview(review) {
+  // The review's labels and spans; the model's spans for the labels it left off stay, struck
+  // through, so that switching such a label on again restores them.
   state.chosen = new Set(review.labels);
-  const model = new Set(fromPrediction(latestPrediction()).map((s) => `${s.label}:${s.start}:${s.end}`));
+  const suggested = fromPrediction(latestPrediction());
+  const model = new Set(suggested.map((s) => `${s.label}:${s.start}:${s.end}`));
   state.spans = review.evidence.map((e) => {
     const span = { label: e.label, start: toUnits(e.start), end: toUnits(e.end) };
     span.origin = model.has(`${span.label}:${span.start}:${span.end}`) ? "model" : "reviewer";
     return span;
   });
+  state.spans.push(...suggested.filter((s) => !state.chosen.has(s.label)));
   $("comment").value = review.comment;
 }
 
