@@ -299,6 +299,16 @@ def test_bulk_accept_and_its_undo_from_the_admin_view(make_site, browser):
         assert not any(session.get(DocumentRow, d).reviewed for d in ids)
     assert lead.errors == []
 
+    # Sign out forgets the key; another key signs in as someone else.
+    lead.click("#signout")
+    lead.wait_for_selector("#login:not([hidden])")
+    assert lead.evaluate("() => sessionStorage.getItem('gravewatch-key')") is None
+    lead.fill("#api-key", site.keys["reviewer"])
+    lead.click("text=Start reviewing")
+    lead.wait_for_selector(WORKSPACE)
+    assert lead.inner_text("#who") == "k-reviewer (reviewer)"
+    assert lead.locator("#to-admin").is_hidden()
+
 
 def test_the_page_is_used_by_keyboard_alone(make_site, browser):
     site = make_site()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.config import Settings
+from service.retraining import reviewed_records
 from service.store.agreement import cohen_kappa
 from service.store.service import Store
 from service.store.tables import Base, DocumentRow, ReviewRow
@@ -154,6 +155,8 @@ def test_double_review_gives_each_document_to_two_reviewers_and_trains_only_agre
         review(client, agreed, alice, ["killing_maiming"])
         review(client, disputed, alice, ["abduction"])
         assert exported(store, tmp_path, 2) == []  # one reviewer is not enough
+        assert reviewed_records(store, double_review=True) == []
+        assert len(reviewed_records(store)) == 2  # single review would have taken both
         queue = client.get("/v1/review/queue?limit=5", headers=alice).json()
         assert queue["items"] == []  # alice has reviewed both
         queue = client.get("/v1/review/queue?limit=5", headers=bob).json()
@@ -174,6 +177,9 @@ def test_double_review_gives_each_document_to_two_reviewers_and_trains_only_agre
         assert client.get("/v1/review/disputes", headers=lead).json()["items"] == []
         records = {r.text: r.labels for r in exported(store, tmp_path, 2)}
         assert records == {SHELLING: ["killing_maiming"], INCIDENT: ["abduction"]}
+        # Retraining reads the same settled reviews.
+        trained_on = {r.text: r.labels for r in reviewed_records(store, double_review=True)}
+        assert trained_on == records
         stats = client.get("/v1/review/stats", headers=alice).json()
         assert stats["double_review"] is True and stats["paired_documents"] == 2
         assert stats["disputed"] == 0 and stats["unreviewed"] == 0

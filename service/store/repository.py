@@ -158,8 +158,16 @@ def list_documents(
     """Documents matching ``where``, most uncertain first, as (document, latest prediction,
     reviewers with standing reviews), and how many match in all. Source, text and review state
     are filtered in SQL; labels, scores and dates on the latest prediction in Python."""
-    query = select(DocumentRow).order_by(
-        DocumentRow.margin.asc().nulls_last(), DocumentRow.created_at, DocumentRow.id
+    latest = (
+        select(PredictionRow.document_id, func.max(PredictionRow.id).label("prediction_id"))
+        .group_by(PredictionRow.document_id)
+        .subquery()
+    )
+    query = (
+        select(DocumentRow, PredictionRow.prediction)
+        .outerjoin(latest, latest.c.document_id == DocumentRow.id)
+        .outerjoin(PredictionRow, PredictionRow.id == latest.c.prediction_id)
+        .order_by(DocumentRow.margin.asc().nulls_last(), DocumentRow.created_at, DocumentRow.id)
     )
     if where.reviewed is not None:
         query = query.where(DocumentRow.reviewed.is_(where.reviewed))
@@ -173,12 +181,7 @@ def list_documents(
         query = query.where(
             func.lower(DocumentRow.text).contains(where.text.lower(), autoescape=True)
         )
-    matched = []
-    for doc in session.scalars(query):
-        prediction = latest_prediction(session, doc.id)
-        if not _matches(doc, prediction, where):
-            continue
-        matched.append((doc, prediction))
+    matched = [(doc, p) for doc, p in session.execute(query) if _matches(doc, p, where)]
     page = matched[offset : offset + limit]
     reviewers: dict[str, set[str]] = {doc.id: set() for doc, _ in page}
     if page:
