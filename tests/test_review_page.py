@@ -84,6 +84,7 @@ class Site:
             f"{self.base}/v1/classify",
             json={"id": source_id, "text": text, "store": True},
             headers={"Authorization": f"Bearer {self.keys['ingest']}"},
+            timeout=30,
         )
         assert response.status_code == 200, response.text
         return response.json()["document"], response.json()["labels"]

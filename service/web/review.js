@@ -527,6 +527,8 @@ async function showList() {
   const params = new URLSearchParams();
   for (const [name, value] of new FormData($("filters"))) if (value !== "") params.set(name, value);
   params.set("limit", "100");
+  $("list-count").textContent = "Searching…";
+  $("doc-table").tBodies[0].replaceChildren();
   const result = await api(`/v1/documents?${params}`);
   $("list-count").textContent = `${result.total} document(s) match` +
     (result.total > result.items.length ? `; the first ${result.items.length} are shown` : "");
@@ -549,6 +551,8 @@ async function showList() {
 async function showStats() {
   state.doc = null;
   show("stats");
+  $("reviewer-table").tBodies[0].replaceChildren();
+  $("kappa-table").tBodies[0].replaceChildren();
   const s = await api("/v1/review/stats");
   $("stats-summary").textContent = `${s.unreviewed} waiting for review · ${s.disputed} disputed · ` +
     `${s.paired_documents} documents with two reviewers · double review ${s.double_review ? "on" : "off"}`;
@@ -568,6 +572,7 @@ async function showAdmin() {
   $("bulk-rule").textContent = "Accepts the model's labels and evidence, as your reviews flagged " +
     `“bulk”, for unclaimed documents waiting for review whose every score is at least ` +
     `${state.me.bulk_accept_margin} from its threshold.`;
+  $("disputes").replaceChildren(el("li", { textContent: "Loading…" }));
   const result = await api("/v1/review/disputes");
   $("disputes").replaceChildren(...(result.items.length ? result.items.map((d) => {
     const button = el("button", { type: "button", textContent: "Adjudicate" });
