@@ -309,9 +309,7 @@ class DisputeList(BaseModel):
 class BulkAcceptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(
-        default=100, ge=1, le=500, strict=True, description="Most documents to accept."
-    )
+    limit: int = Field(default=100, ge=1, le=500, description="Most documents to accept.")
 
 
 class BulkAcceptResult(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from typing import Annotated
 
@@ -124,9 +125,18 @@ def summary(doc, prediction, reviewers) -> DocumentSummary:
     )
 
 
+def _iso_day(value):
+    """A query string date is written YYYY-MM-DD: not a number of seconds, not a time."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise PydanticCustomError("date_parsing", "Input should be a valid date, YYYY-MM-DD")
+    return value
+
+
 Score = Annotated[float | None, Query(ge=0, le=1)]
 Day = Annotated[
-    date | None, Query(description="A date, YYYY-MM-DD: the published date, else the day stored.")
+    date | None,
+    Query(description="A date, YYYY-MM-DD: the published date, else the day stored."),
+    BeforeValidator(_iso_day),
 ]
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
-from pydantic import BeforeValidator
+from fastapi import APIRouter, Path, Request
 
 from service.auth import Admin, Reviewer
 from service.deps import StoreDep
 from service.routes import JsonRoute
-from service.routes.documents import _digits_only, needed, summary
+from service.routes.documents import needed, summary
 from service.schemas import (
     BulkAcceptRequest,
     BulkAcceptResult,
@@ -33,6 +31,7 @@ from .responses import responses
 
 router = APIRouter(prefix="/v1/review", tags=["review"], route_class=JsonRoute)
 BATCH = re.compile(r"bulk_[0-9a-f]{16}")
+MAX_DISPUTES = 200
 
 
 @router.get("/me", response_model=Me, summary="Who the key is", responses=responses(401, 403))
@@ -79,19 +78,15 @@ async def stats(caller: Reviewer, store: StoreDep, request: Request) -> ReviewSt
     summary="Documents waiting for adjudication",
     responses=responses(401, 403, 422, 503),
 )
-async def disputes(
-    caller: Admin,
-    store: StoreDep,
-    limit: Annotated[int, Query(ge=1, le=200), BeforeValidator(_digits_only)] = 50,
-) -> DisputeList:
-    """Documents whose reviewers disagree on the labels, with each one's latest review. An
-    admin adjudicates by reviewing the document (POST /v1/documents/{id}/reviews); that review
-    is the one it trains on."""
+async def disputes(caller: Admin, store: StoreDep) -> DisputeList:
+    """Documents whose reviewers disagree on the labels (the first MAX_DISPUTES), with each
+    one's latest review. An admin adjudicates by reviewing the document
+    (POST /v1/documents/{id}/reviews); that review is the one it trains on."""
 
     def read() -> DisputeList:
         with store.sessions() as session:
             items = []
-            for doc, reviews in repo.disputes(session, limit):
+            for doc, reviews in repo.disputes(session, MAX_DISPUTES):
                 reviewers = sorted({r.reviewer for r in reviews})
                 items.append(
                     Dispute(
