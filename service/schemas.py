@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from training.schemas import LabelId, Prediction
@@ -306,10 +306,19 @@ class DisputeList(BaseModel):
     items: list[Dispute] = Field(description="Documents waiting for adjudication.")
 
 
+def _json_number(value):
+    """A JSON number: true is not 1, and "5" is not 5 (128.0 is 128, as JSON Schema has it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 class BulkAcceptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    limit: int = Field(default=100, ge=1, le=500, description="Most documents to accept.")
+    limit: Annotated[int, BeforeValidator(_json_number)] = Field(
+        default=100, ge=1, le=500, description="Most documents to accept."
+    )
 
 
 class BulkAcceptResult(BaseModel):

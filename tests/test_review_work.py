@@ -114,6 +114,8 @@ def test_the_document_list_filters_by_label_score_source_date_review_state_and_t
     today = by_id[calm]["created_at"][:10]
     assert ids(f"date_from={today}&date_to={today}") == {incident, calm, arabic}
     assert ids("date_to=2000-01-01") == set()
+    assert ids("min_score=0.8&max_score=0.2") == set()  # an empty range matches nothing
+    assert ids(f"date_from={today}&date_to=2000-01-01") == set()
     review(client, calm, alice, [])
     assert ids("reviewed=true") == {calm}
     assert ids("reviewed=false") == {incident, arabic}
@@ -129,8 +131,6 @@ def test_the_document_list_filters_by_label_score_source_date_review_state_and_t
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("min_score=0.8&max_score=0.2", "query: min_score 0.8 is above max_score 0.2"),
-        ("date_from=2026-02-01&date_to=2026-01-01", "query: date_from 2026-02-01 is after date_to"),
         ("label=nonsense", "query.label: Input should be"),
         ("date_from=yesterday", "query.date_from: Input should be a valid date, YYYY-MM-DD"),
         ("date_to=0", "query.date_to: Input should be a valid date, YYYY-MM-DD"),
@@ -228,7 +228,9 @@ def test_bulk_accept_takes_only_documents_far_from_every_threshold_and_is_undone
 
     refused = client.post("/v1/review/bulk-accept", json={}, headers=alice)
     assert refused.status_code == 403
-    assert client.post("/v1/review/bulk-accept", json={"limit": 0}, headers=lead).status_code == 422
+    for bad in ({"limit": 0}, {"limit": True}, {"limit": "5"}, {"size": 5}):
+        refused = client.post("/v1/review/bulk-accept", json=bad, headers=lead)
+        assert refused.status_code == 422, bad
     accepted = client.post("/v1/review/bulk-accept", json={}, headers=lead).json()
     assert set(accepted["documents"]) == far and accepted["margin"] == cut
     with store.sessions() as session:
