@@ -20,7 +20,7 @@ from service.logs import configure_logging
 from service.metrics import set_active_model
 from service.middleware import RequestObserver
 from service.retraining import fail_interrupted
-from service.routes import classify, documents, health, info, models, web
+from service.routes import classify, documents, health, info, models, review, web
 from service.scorer import Scorer
 from service.store.db import database_url
 from service.store.service import Store
@@ -46,7 +46,7 @@ async def _follow_active_model(active: ActiveModel, every: float) -> None:
             set_active_model(active.current.predictor.version, previous)
 
 
-ROUTERS = (classify, documents, models, info, health, web)
+ROUTERS = (classify, documents, review, models, info, health, web)
 
 
 def _document_roles(schema: dict) -> None:

@@ -317,8 +317,9 @@ def review_export(
     from service.store.export import export_reviews
 
     store = _sessions()
+    needed = 2 if get_settings().double_review else 1
     with store.sessions() as session:
-        count = export_reviews(session, output)
+        count = export_reviews(session, output, needed)
     typer.echo(f"exported {count} reviewed document(s) to {output}", err=True)
 
 

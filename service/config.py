@@ -55,6 +55,18 @@ class Settings(BaseSettings):
     claim_minutes: float = Field(
         default=10.0, gt=0, description="How long a queue item stays claimed by a reviewer."
     )
+    double_review: bool = Field(
+        default=False,
+        description="Each document goes to two reviewers; it trains only when they agree or an "
+        "admin has adjudicated.",
+    )
+    bulk_accept_margin: float = Field(
+        default=0.4,
+        gt=0,
+        le=1,
+        description="An admin may bulk-accept the model's labels for a document only when every "
+        "score is at least this far from its label's threshold.",
+    )
 
     host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `gravewatch serve` binds to.")

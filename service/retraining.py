@@ -74,9 +74,14 @@ def _update(store: Store, job_id: int, **values) -> None:
         job.updated_at = now()
 
 
-def reviewed_records(store: Store) -> list[Record]:
+def reviewed_records(store: Store, double_review: bool = False) -> list[Record]:
+    """The settled review of every document (``training_reviews``): in double review, only
+    documents two reviewers agree on or an admin has adjudicated."""
+    needed = 2 if double_review else 1
     with store.sessions() as session:
-        return [Record.model_validate(review_record(d, r)) for d, r in training_reviews(session)]
+        return [
+            Record.model_validate(review_record(d, r)) for d, r in training_reviews(session, needed)
+        ]
 
 
 def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
@@ -91,7 +96,7 @@ def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
     )
     try:
         comparison = retrain(
-            reviewed_records(store),
+            reviewed_records(store, settings.double_review),
             settings.models_dir,
             macro_tolerance=settings.retrain_macro_tolerance,
             label_tolerance=settings.retrain_label_tolerance,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from training.schemas import LabelId, Prediction
@@ -187,6 +187,15 @@ class ReviewPublic(BaseModel):
     labels: list[LabelId] = Field(description="Labels the reviewer chose.")
     evidence: list[ReviewSpan] = Field(description="Evidence spans the reviewer kept or added.")
     comment: str = Field(description="The reviewer's note.")
+    bulk: bool = Field(
+        default=False, description="An admin's bulk acceptance of the model's labels."
+    )
+    batch: str | None = Field(
+        default=None, description="The bulk acceptance it belongs to (undo it as a whole)."
+    )
+    withdrawn_at: datetime | None = Field(
+        default=None, description="When it was withdrawn (undone); it then never trains."
+    )
 
 
 class DocumentPublic(BaseModel):
@@ -201,6 +210,10 @@ class DocumentPublic(BaseModel):
     published: str | None = Field(description="Publication date, when known.")
     content_hash: str = Field(description="Hash of the normalised text.")
     predictions: list[Prediction] = Field(description="Predictions by model version, oldest first.")
+    thresholds: dict[LabelId, float] = Field(
+        default_factory=dict,
+        description="The latest prediction's model's threshold per label (empty when unknown).",
+    )
     reviews: list[ReviewPublic] = Field(description="Full review history, oldest first.")
 
 
@@ -212,3 +225,120 @@ class QueueItem(BaseModel):
 class Queue(BaseModel):
     items: list[QueueItem] = Field(description="Documents to review, most uncertain first.")
     unreviewed: int = Field(description="Documents in the store with no review yet.")
+
+
+class DocumentSummary(BaseModel):
+    id: str = Field(description="Document id.")
+    source_id: str | None = Field(description="The id the text came with.")
+    title: str | None = Field(description="Title, when known.")
+    source: str | None = Field(description="Where the document came from.")
+    url: str | None = Field(description="Link, when known.")
+    published: str | None = Field(description="Publication date, when known.")
+    created_at: datetime = Field(description="When it was stored (UTC).")
+    snippet: str = Field(description="The text's first 200 characters.")
+    labels: list[LabelId] = Field(description="Labels the latest prediction gave.")
+    scores: dict[LabelId, float] = Field(description="The latest prediction's scores.")
+    margin: float | None = Field(description="Smallest distance between a score and its threshold.")
+    reviewed: bool = Field(description="Whether it has the reviews it needs.")
+    reviewers: list[str] = Field(description="Who has reviewed it (reviews that stand).")
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentSummary] = Field(description="Matching documents, most uncertain first.")
+    total: int = Field(description="How many documents match in all.")
+
+
+class HistoryEntry(BaseModel):
+    review: ReviewPublic = Field(description="The review.")
+    version: int = Field(description="Its place among its reviewer's reviews of the document.")
+    trains: bool = Field(description="Whether this is the review the document trains on.")
+
+
+class DocumentHistory(BaseModel):
+    document: str = Field(description="Document id.")
+    status: Literal["unreviewed", "waiting", "disputed", "settled"] = Field(
+        description="unreviewed: no review stands; waiting: for its second reviewer (double "
+        "review); disputed: reviewers disagree and no admin has adjudicated; settled: it trains."
+    )
+    predictions: list[Prediction] = Field(description="The model's suggestions, oldest first.")
+    reviews: list[HistoryEntry] = Field(description="Every review, oldest first.")
+
+
+class ReviewerCountPublic(BaseModel):
+    reviewer: str = Field(description="Name of the reviewer's key.")
+    reviews: int = Field(description="Reviews written, every version and bulk one counted.")
+    documents: int = Field(description="Documents with a standing review by them.")
+    bulk: int = Field(description="Bulk acceptances among their reviews.")
+    withdrawn: int = Field(description="Reviews of theirs that were withdrawn.")
+
+
+class LabelAgreementPublic(BaseModel):
+    label: LabelId = Field(description="The label.")
+    documents: int = Field(description="Documents two reviewers answered.")
+    observed: float | None = Field(description="Share of those on which they agreed.")
+    kappa: float | None = Field(
+        description="Cohen's kappa; null when undefined (no pairs, or both reviewers gave one "
+        "same answer on every document)."
+    )
+
+
+class ReviewStats(BaseModel):
+    double_review: bool = Field(description="Whether each document goes to two reviewers.")
+    unreviewed: int = Field(description="Documents still waiting for reviews.")
+    disputed: int = Field(description="Documents waiting for an admin's adjudication.")
+    paired_documents: int = Field(
+        description="Documents with two reviewers (not admins), the base of the agreement."
+    )
+    reviewers: list[ReviewerCountPublic] = Field(description="Counts per reviewer.")
+    agreement: list[LabelAgreementPublic] = Field(
+        description="Per label, agreement between the first two reviewers of each document."
+    )
+
+
+class Dispute(BaseModel):
+    document: DocumentSummary = Field(description="The document.")
+    reviews: list[ReviewPublic] = Field(
+        description="Each reviewer's latest review, the ones that disagree."
+    )
+
+
+class DisputeList(BaseModel):
+    items: list[Dispute] = Field(description="Documents waiting for adjudication.")
+
+
+def _json_number(value):
+    """A JSON number: true is not 1, and "5" is not 5 (128.0 is 128, as JSON Schema has it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+class BulkAcceptRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: Annotated[int, BeforeValidator(_json_number)] = Field(
+        default=100, ge=1, le=500, description="Most documents to accept."
+    )
+
+
+class BulkAcceptResult(BaseModel):
+    batch: str | None = Field(
+        description="Id of this acceptance, to undo it; null when no document qualified."
+    )
+    margin: float = Field(
+        description="Every accepted score is at least this far from its "
+        "threshold (GRAVEWATCH_BULK_ACCEPT_MARGIN)."
+    )
+    documents: list[str] = Field(description="The documents accepted.")
+
+
+class BulkUndoResult(BaseModel):
+    batch: str = Field(description="The acceptance undone.")
+    documents: list[str] = Field(description="Documents whose bulk review was withdrawn.")
+
+
+class Me(BaseModel):
+    name: str = Field(description="Name of the caller's key.")
+    role: str = Field(description="Its role.")
+    double_review: bool = Field(description="Whether each document goes to two reviewers.")
+    bulk_accept_margin: float = Field(description="The margin bulk acceptance needs.")

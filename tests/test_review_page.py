@@ -84,6 +84,7 @@ class Site:
             f"{self.base}/v1/classify",
             json={"id": source_id, "text": text, "store": True},
             headers={"Authorization": f"Bearer {self.keys['ingest']}"},
+            timeout=30,
         )
         assert response.status_code == 200, response.text
         return response.json()["document"], response.json()["labels"]
@@ -106,6 +107,13 @@ class Site:
         page.click("text=Start reviewing")
         page.errors = errors
         return page
+
+    def get(self, path: str, role: str) -> dict:
+        response = httpx.get(
+            f"{self.base}{path}", headers={"Authorization": f"Bearer {self.keys[role]}"}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
 
     def reviews(self) -> list[ReviewRow]:
         with self.store.sessions() as session:

@@ -26,13 +26,14 @@ def review_record(doc, review) -> dict:
     }
 
 
-def export_reviews(session: Session, output: Path) -> int:
-    """Write the records atomically (a temporary file renamed over ``output``)."""
+def export_reviews(session: Session, output: Path, needed: int = 1) -> int:
+    """Write the records atomically (a temporary file renamed over ``output``); ``needed`` is
+    how many reviewers a document needs (2 in double review) unless an admin settles it."""
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
     count = 0
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for doc, review in training_reviews(session):
+        for doc, review in training_reviews(session, needed):
             fh.write(json.dumps(review_record(doc, review), ensure_ascii=False) + "\n")
             count += 1
     os.replace(tmp, output)

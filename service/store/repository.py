@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -92,6 +93,7 @@ def store_prediction(
         document_id=stored_id,
         model=prediction["model"],
         prediction=prediction,
+        thresholds=dict(thresholds),
         created_at=now(),
     )
     scores = prediction["scores"]
@@ -132,9 +134,92 @@ def get_document(session: Session, doc_id: str) -> tuple[DocumentRow, list, list
     return doc, list(predictions), list(reviews)
 
 
+@dataclass
+class DocumentFilter:
+    """What the document list may be narrowed to; None leaves a criterion out."""
+
+    label: str | None = None  # the latest prediction names it
+    min_score: float | None = None  # the label's score (the highest score without a label)
+    max_score: float | None = None
+    source: str | None = None  # in the source or the source id, any case
+    date_from: str | None = None  # ISO date, on the published date (else the date stored)
+    date_to: str | None = None
+    reviewed: bool | None = None
+    text: str | None = None  # in the text, any case
+
+
+def _day(doc: DocumentRow) -> str:
+    return (doc.published or doc.created_at.isoformat())[:10]
+
+
+def list_documents(
+    session: Session, where: DocumentFilter, limit: int, offset: int
+) -> tuple[list[tuple[DocumentRow, dict | None, list[str]]], int]:
+    """Documents matching ``where``, most uncertain first, as (document, latest prediction,
+    reviewers with standing reviews), and how many match in all. Source, text and review state
+    are filtered in SQL; labels, scores and dates on the latest prediction in Python."""
+    latest = (
+        select(PredictionRow.document_id, func.max(PredictionRow.id).label("prediction_id"))
+        .group_by(PredictionRow.document_id)
+        .subquery()
+    )
+    query = (
+        select(DocumentRow, PredictionRow.prediction)
+        .outerjoin(latest, latest.c.document_id == DocumentRow.id)
+        .outerjoin(PredictionRow, PredictionRow.id == latest.c.prediction_id)
+        .order_by(DocumentRow.margin.asc().nulls_last(), DocumentRow.created_at, DocumentRow.id)
+    )
+    if where.reviewed is not None:
+        query = query.where(DocumentRow.reviewed.is_(where.reviewed))
+    if where.source:
+        needle = where.source.lower()
+        query = query.where(
+            func.lower(func.coalesce(DocumentRow.source, "")).contains(needle, autoescape=True)
+            | func.lower(func.coalesce(DocumentRow.source_id, "")).contains(needle, autoescape=True)
+        )
+    if where.text:
+        query = query.where(
+            func.lower(DocumentRow.text).contains(where.text.lower(), autoescape=True)
+        )
+    matched = [(doc, p) for doc, p in session.execute(query) if _matches(doc, p, where)]
+    page = matched[offset : offset + limit]
+    reviewers: dict[str, set[str]] = {doc.id: set() for doc, _ in page}
+    if page:
+        for doc_id, name in session.execute(
+            select(ReviewRow.document_id, ReviewRow.reviewer).where(
+                ReviewRow.document_id.in_(list(reviewers)), ReviewRow.withdrawn_at.is_(None)
+            )
+        ):
+            reviewers[doc_id].add(name)
+    return [(d, p, sorted(reviewers[d.id])) for d, p in page], len(matched)
+
+
+def _matches(doc: DocumentRow, prediction: dict | None, where: DocumentFilter) -> bool:
+    scores = prediction["scores"] if prediction else {}
+    predicted = {label["label"] for label in prediction["labels"]} if prediction else set()
+    if where.label is not None and where.label not in predicted:
+        return False
+    if where.min_score is not None or where.max_score is not None:
+        if not scores:
+            return False
+        score = scores[where.label] if where.label else max(scores.values())
+        if where.min_score is not None and score < where.min_score:
+            return False
+        if where.max_score is not None and score > where.max_score:
+            return False
+    day = _day(doc)
+    if where.date_from and day < where.date_from:
+        return False
+    return not (where.date_to and day > where.date_to)
+
+
 # ---- review queue ---------------------------------------------------------------------------
-def claim_next(session: Session, reviewer: str, limit: int, minutes: float) -> list[DocumentRow]:
-    """Unreviewed documents, most uncertain first, claimed for ``reviewer`` for ``minutes``.
+def claim_next(
+    session: Session, reviewer: str, limit: int, minutes: float, needed: int = 1
+) -> list[DocumentRow]:
+    """Documents still waiting for reviews, most uncertain first, claimed for ``reviewer`` for
+    ``minutes``. ``needed`` is how many reviewers each document goes to (2 in double review);
+    a document the reviewer has already reviewed is not offered to them again.
 
     A document claimed by someone else (and not expired) is skipped, and so is one the reviewer
     skipped in the last ``minutes``; on PostgreSQL rows being claimed by a concurrent request
@@ -144,15 +229,21 @@ def claim_next(session: Session, reviewer: str, limit: int, minutes: float) -> l
     skipped = select(SkipRow.document_id).where(
         SkipRow.reviewer == reviewer, SkipRow.created_at > t - timedelta(minutes=minutes)
     )
+    conditions = [
+        DocumentRow.reviewed.is_(False),
+        (DocumentRow.claimed_until.is_(None))
+        | (DocumentRow.claimed_until < t)
+        | (DocumentRow.claimed_by == reviewer),
+        DocumentRow.id.not_in(skipped),
+    ]
+    if needed > 1:
+        mine = select(ReviewRow.document_id).where(
+            ReviewRow.reviewer == reviewer, ReviewRow.withdrawn_at.is_(None)
+        )
+        conditions.append(DocumentRow.id.not_in(mine))
     candidates = (
         select(DocumentRow)
-        .where(
-            DocumentRow.reviewed.is_(False),
-            (DocumentRow.claimed_until.is_(None))
-            | (DocumentRow.claimed_until < t)
-            | (DocumentRow.claimed_by == reviewer),
-            DocumentRow.id.not_in(skipped),
-        )
+        .where(*conditions)
         .order_by(DocumentRow.margin.asc().nulls_last(), DocumentRow.created_at, DocumentRow.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -192,17 +283,25 @@ def unreviewed_count(session: Session) -> int:
 
 
 # ---- reviews --------------------------------------------------------------------------------
-def add_review(
-    session: Session,
-    doc_id: str,
-    reviewer: str,
-    labels: list[str],
-    evidence: list[dict],
-    comment: str,
-) -> ReviewRow:
-    """Validate against the document's text and its claim, and append the review."""
-    doc = _document(session, doc_id, for_update=True)
-    _check_claim(doc, reviewer)
+def _admins(session: Session) -> set[str]:
+    return set(session.scalars(select(ApiKeyRow.name).where(ApiKeyRow.role == "admin")))
+
+
+def _refresh_reviewed(session: Session, doc: DocumentRow, needed: int) -> None:
+    """A document leaves the queue once ``needed`` reviewers (or one admin) have reviewed it
+    with reviews that stand (not withdrawn)."""
+    reviewers = set(
+        session.scalars(
+            select(ReviewRow.reviewer).where(
+                ReviewRow.document_id == doc.id, ReviewRow.withdrawn_at.is_(None)
+            )
+        )
+    )
+    doc.reviewed = len(reviewers) >= needed or bool(reviewers & _admins(session))
+
+
+def check_review(text: str, labels: list[str], evidence: list[dict]) -> None:
+    """Every span inside the text and for a chosen label; every label with a span."""
     for i, span in enumerate(evidence):
         where = f"evidence[{i}] ({span['label']} {span['start']}-{span['end']})"
         if span["label"] not in labels:
@@ -210,10 +309,10 @@ def add_review(
                 "evidence_label_not_chosen",
                 f"{where}: label {span['label']!r} is not among the review's labels",
             )
-        if not 0 <= span["start"] < span["end"] <= len(doc.text):
+        if not 0 <= span["start"] < span["end"] <= len(text):
             raise StoreError(
                 "evidence_out_of_range",
-                f"{where}: offsets must satisfy 0 <= start < end <= {len(doc.text)} "
+                f"{where}: offsets must satisfy 0 <= start < end <= {len(text)} "
                 "(the document's length in code points)",
             )
     missing = [label for label in labels if not any(s["label"] == label for s in evidence)]
@@ -222,6 +321,25 @@ def add_review(
             "label_without_evidence",
             f"label(s) {', '.join(missing)} need at least one evidence span each",
         )
+
+
+def add_review(
+    session: Session,
+    doc_id: str,
+    reviewer: str,
+    labels: list[str],
+    evidence: list[dict],
+    comment: str,
+    *,
+    needed: int = 1,
+    batch: str | None = None,
+) -> ReviewRow:
+    """Validate against the document's text and its claim, and append the review (a bulk
+    acceptance when ``batch`` is given). A reviewer who reviews a document again adds a new
+    version; their earlier ones stay in the history."""
+    doc = _document(session, doc_id, for_update=True)
+    _check_claim(doc, reviewer)
+    check_review(doc.text, labels, evidence)
     review = ReviewRow(
         document_id=doc_id,
         reviewer=reviewer,
@@ -229,57 +347,175 @@ def add_review(
         labels=list(labels),
         evidence=[dict(s) for s in evidence],
         comment=comment,
+        bulk=batch is not None,
+        batch=batch,
     )
     session.add(review)
-    doc.reviewed = True
-    doc.claimed_by = None
-    doc.claimed_until = None
     session.flush()
+    if doc.claimed_by == reviewer:
+        doc.claimed_by = None
+        doc.claimed_until = None
+    _refresh_reviewed(session, doc, needed)
     return review
 
 
-def _settled(reviews: list[ReviewRow], admins: set[str]) -> ReviewRow | None:
-    """The review a document trains on, from its reviews oldest first: each reviewer's latest
-    review counts; the latest admin review settles a disagreement; without one, reviewers who
-    disagree on the labels leave the document out (None)."""
-    latest = {r.reviewer: r for r in reviews}
+def _settled(reviews: list[ReviewRow], admins: set[str], needed: int = 1) -> ReviewRow | None:
+    """The review a document trains on, from its reviews oldest first: withdrawn reviews do not
+    count; each reviewer's latest review counts; the latest admin review settles (adjudicates)
+    a disagreement; without one, a document with fewer than ``needed`` reviewers, or whose
+    reviewers disagree on the labels, is left out (None)."""
+    latest = {r.reviewer: r for r in reviews if r.withdrawn_at is None}
+    if not latest:
+        return None
     adjudicated = [r for r in latest.values() if r.reviewer in admins]
     if adjudicated:
         return max(adjudicated, key=lambda r: r.id)
-    if len({frozenset(r.labels) for r in latest.values()}) > 1:
+    if len(latest) < needed or len({frozenset(r.labels) for r in latest.values()}) > 1:
         return None
     return max(latest.values(), key=lambda r: r.id)
 
 
-def _reviews_by_document(session: Session) -> Iterator[tuple[DocumentRow, list[ReviewRow]]]:
-    admins = set(session.scalars(select(ApiKeyRow.name).where(ApiKeyRow.role == "admin")))
-    rows = session.execute(
+def _reviews_by_document(
+    session: Session, doc_ids: list[str] | None = None
+) -> Iterator[tuple[DocumentRow, list[ReviewRow]]]:
+    query = (
         select(DocumentRow, ReviewRow)
         .join(ReviewRow, ReviewRow.document_id == DocumentRow.id)
         .order_by(DocumentRow.id, ReviewRow.id)
     )
+    if doc_ids is not None:
+        query = query.where(DocumentRow.id.in_(doc_ids))
     current, reviews = None, []
-    for doc, review in rows:
+    for doc, review in session.execute(query):
         if current is not None and doc.id != current.id:
-            yield current, _settled(reviews, admins)
+            yield current, reviews
             reviews = []
         current = doc
         reviews.append(review)
     if current is not None:
-        yield current, _settled(reviews, admins)
+        yield current, reviews
 
 
-def training_reviews(session: Session) -> Iterator[tuple[DocumentRow, ReviewRow]]:
+def training_reviews(session: Session, needed: int = 1) -> Iterator[tuple[DocumentRow, ReviewRow]]:
     """Each reviewed document with the review it trains on, in document order; documents whose
-    reviewers disagree (``disputed_documents``) are left out until an admin reviews them."""
-    for doc, review in _reviews_by_document(session):
+    reviewers disagree (``disputed_documents``), or that still wait for their ``needed``
+    reviewers (double review), are left out until an admin reviews them."""
+    admins = _admins(session)
+    for doc, reviews in _reviews_by_document(session):
+        review = _settled(reviews, admins, needed)
         if review is not None:
             yield doc, review
 
 
+def _disagree(reviews: list[ReviewRow], admins: set[str]) -> dict[str, ReviewRow] | None:
+    """Each reviewer's latest standing review when they disagree and no admin has settled."""
+    latest = {r.reviewer: r for r in reviews if r.withdrawn_at is None}
+    if any(name in admins for name in latest):
+        return None
+    if len({frozenset(r.labels) for r in latest.values()}) > 1:
+        return latest
+    return None
+
+
 def disputed_documents(session: Session) -> list[str]:
     """Ids of documents whose reviewers disagree on the labels and no admin has settled."""
-    return [doc.id for doc, review in _reviews_by_document(session) if review is None]
+    admins = _admins(session)
+    return [doc.id for doc, reviews in _reviews_by_document(session) if _disagree(reviews, admins)]
+
+
+def disputes(session: Session, limit: int) -> list[tuple[DocumentRow, list[ReviewRow]]]:
+    """Documents waiting for adjudication, each with the disagreeing reviews (one per reviewer,
+    their latest)."""
+    admins = _admins(session)
+    found = []
+    for doc, reviews in _reviews_by_document(session):
+        latest = _disagree(reviews, admins)
+        if latest:
+            found.append((doc, sorted(latest.values(), key=lambda r: r.id)))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def history(session: Session, doc_id: str, needed: int = 1) -> tuple[list, ReviewRow | None]:
+    """The document's reviews oldest first, each with its version (its place among its
+    reviewer's reviews), and the review that trains (or None)."""
+    _document(session, doc_id)
+    reviews = list(
+        session.scalars(
+            select(ReviewRow).where(ReviewRow.document_id == doc_id).order_by(ReviewRow.id)
+        )
+    )
+    versions: dict[str, int] = {}
+    numbered = []
+    for r in reviews:
+        versions[r.reviewer] = versions.get(r.reviewer, 0) + 1
+        numbered.append((r, versions[r.reviewer]))
+    return numbered, _settled(reviews, _admins(session), needed)
+
+
+# ---- bulk acceptance ------------------------------------------------------------------------
+def bulk_candidates(session: Session, margin: float, limit: int) -> list[DocumentRow]:
+    """Documents still waiting for review whose every score is at least ``margin`` from its
+    threshold (their ``margin``), not claimed by anyone, most certain first."""
+    t = now()
+    return list(
+        session.scalars(
+            select(DocumentRow)
+            .where(
+                DocumentRow.reviewed.is_(False),
+                DocumentRow.margin >= margin,
+                (DocumentRow.claimed_until.is_(None)) | (DocumentRow.claimed_until < t),
+            )
+            .order_by(DocumentRow.margin.desc(), DocumentRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+def bulk_accept(
+    session: Session, admin: str, margin: float, limit: int, needed: int = 1
+) -> tuple[str, list[ReviewRow]]:
+    """Accept the latest prediction's labels and evidence for each candidate, as reviews by
+    ``admin`` flagged bulk and sharing one batch id; the batch id and the reviews."""
+    batch = "bulk_" + secrets.token_hex(8)
+    reviews = []
+    for doc in bulk_candidates(session, margin, limit):
+        prediction = latest_prediction(session, doc.id)
+        if prediction is None:
+            continue
+        labels = [label["label"] for label in prediction["labels"]]
+        evidence = [
+            {"label": label["label"], "start": e["start"], "end": e["end"]}
+            for label in prediction["labels"]
+            for e in label["evidence"]
+        ]
+        reviews.append(
+            add_review(session, doc.id, admin, labels, evidence, "", needed=needed, batch=batch)
+        )
+    return batch, reviews
+
+
+def withdraw_batch(session: Session, batch: str, admin: str, needed: int = 1) -> list[ReviewRow]:
+    """Undo a bulk acceptance: its reviews are marked withdrawn (kept in the history, never
+    trained on) and their documents go back to the queue unless other reviews stand."""
+    reviews = list(
+        session.scalars(select(ReviewRow).where(ReviewRow.batch == batch).with_for_update())
+    )
+    if not reviews:
+        raise NotFound("batch_not_found", f"no bulk acceptance {batch!r}")
+    standing = [r for r in reviews if r.withdrawn_at is None]
+    if not standing:
+        raise Conflict("batch_withdrawn", f"bulk acceptance {batch!r} was already undone")
+    t = now()
+    for review in standing:
+        review.withdrawn_at = t
+        review.withdrawn_by = admin
+    session.flush()
+    for review in standing:
+        _refresh_reviewed(session, _document(session, review.document_id), needed)
+    return standing
 
 
 # ---- API keys -------------------------------------------------------------------------------

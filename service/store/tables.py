@@ -1,4 +1,5 @@
-"""Table rows. Reviews are append-only: a correction is a new row, never an update."""
+"""Table rows. Reviews are append-only: a correction is a new row, never an update; undoing a
+bulk acceptance marks its rows withdrawn."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 
 class UtcDateTime(TypeDecorator):
@@ -74,6 +76,9 @@ class PredictionRow(Base):
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
     model: Mapped[str] = mapped_column(String(100))
     prediction: Mapped[dict] = mapped_column(JSON)
+    thresholds: Mapped[dict | None] = mapped_column(
+        JSON, doc="The model's threshold per label (None for predictions stored before 0004)."
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
@@ -87,6 +92,16 @@ class ReviewRow(Base):
     labels: Mapped[list] = mapped_column(JSON)
     evidence: Mapped[list] = mapped_column(JSON)
     comment: Mapped[str] = mapped_column(Text, default="")
+    bulk: Mapped[bool] = mapped_column(
+        default=False, server_default=false(), doc="An admin's bulk acceptance of the model."
+    )
+    batch: Mapped[str | None] = mapped_column(
+        String(40), index=True, doc="The bulk acceptance this review belongs to."
+    )
+    withdrawn_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), doc="When it was withdrawn (undone); a withdrawn review never trains."
+    )
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class SkipRow(Base):

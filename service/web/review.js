@@ -2,14 +2,19 @@
 //
 // Offsets: the API counts code points (Python str indices); the DOM and JavaScript strings count
 // UTF-16 code units, two for every character outside the Basic Multilingual Plane (emoji, many
-// symbols). The page holds spans in UTF-16 units and converts at the boundary, in `load` and
-// `submit`, with `toUnits` and `toPoints`.
+// symbols). The page holds spans in UTF-16 units and converts at the boundary, in `load`,
+// `fromReview` and `submit`, with `toUnits` and `toPoints`.
+//
+// Every text that comes from the API is put in the page with textContent or as a text node,
+// never as HTML.
 "use strict";
 
 const COLORS = ["#f4a3a3", "#f6c48f", "#e7a6e0", "#9fd3f0", "#a8dca0", "#e8df8a"];
-const state = { key: sessionStorage.getItem("gravewatch-key"), labels: [], doc: null,
-  units: [], chosen: new Set(), spans: [], reviewed: 0, remaining: null, busy: false };
+const state = { key: sessionStorage.getItem("gravewatch-key"), me: null, labels: [], taxonomy: {},
+  doc: null, units: [], chosen: new Set(), spans: [], undo: [], current: -1, sentences: [],
+  cursor: -1, origin: "queue", reviewed: 0, remaining: null, busy: false };
 const $ = (id) => document.getElementById(id);
+const VIEWS = ["login", "workspace", "empty", "list", "stats", "admin"];
 
 class ApiError extends Error {
   constructor(status, message) { super(message); this.status = status; }
@@ -23,6 +28,20 @@ async function api(path, options = {}) {
     throw new ApiError(response.status, body.error ? body.error.message : `HTTP ${response.status}`);
   }
   return body;
+}
+
+function el(tag, props = {}, ...children) {
+  // An element with properties (className, textContent, dataset via data-*) and children.
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name.startsWith("data-") || name.startsWith("aria-") || name === "dir" || name === "role") {
+      node.setAttribute(name, value);
+    } else {
+      node[name] = value;
+    }
+  }
+  node.append(...children);
+  return node;
 }
 
 // ---- offsets: code points (API) <-> UTF-16 units (DOM) ----------------------------------------
@@ -43,14 +62,34 @@ function toPoints(unit) {
   return lo;
 }
 
+function sentencesOf(text) {
+  // [start, end) of each sentence in UTF-16 units, without surrounding white space: text up to
+  // . ! ? … or the Arabic question mark and the spaces after it, or up to a line break.
+  const found = [];
+  const pattern = /[^\n.!?…؟]*(?:[.!?…؟]+|\n|$)/gu;
+  for (const match of text.matchAll(pattern)) {
+    if (!match[0]) { pattern.lastIndex += 1; continue; }
+    const lead = match[0].length - match[0].trimStart().length;
+    const body = match[0].trim();
+    if (body) found.push([match.index + lead, match.index + lead + body.length]);
+  }
+  return found;
+}
+
+// ---- names ------------------------------------------------------------------------------------
+const nameOf = (label) => (state.taxonomy[label] ? state.taxonomy[label].name : label);
+const numberOf = (label) => state.labels.indexOf(label) + 1;
+
 // ---- what is shown ------------------------------------------------------------------------------
 function show(section) {
-  // Exactly one of the login form, the workspace and the empty-queue note is visible.
-  for (const id of ["login", "workspace", "empty"]) $(id).hidden = id !== section;
+  // Exactly one view is visible; the navigation shows once signed in.
+  for (const id of VIEWS) $(id).hidden = id !== section;
+  $("nav").hidden = section === "login";
 }
 
 function showLogin(message = "") {
   state.doc = null;
+  state.me = null;
   show("login");
   $("login-message").textContent = message;
   $("api-key").value = "";
@@ -65,79 +104,171 @@ function progress() {
 }
 
 function swatch(label) {
-  const box = document.createElement("span");
-  box.className = "swatch";
-  box.style.background = COLORS[state.labels.indexOf(label)];
-  return box;
+  return el("span", { className: "swatch", "aria-hidden": "true",
+    style: `background: ${COLORS[state.labels.indexOf(label)]}` });
 }
+
+const latestPrediction = () => (state.doc.predictions.length ? state.doc.predictions.at(-1) : null);
 
 function renderText() {
   const text = state.doc.text;
   const cuts = new Set([0, text.length]);
   for (const s of state.spans) { cuts.add(s.start); cuts.add(s.end); }
+  const sentence = state.cursor >= 0 ? state.sentences[state.cursor] : null;
+  if (sentence) { cuts.add(sentence[0]); cuts.add(sentence[1]); }
   const points = [...cuts].sort((a, b) => a - b);
   const box = $("text");
   box.replaceChildren();
   for (let i = 0; i < points.length - 1; i++) {
     const [a, b] = [points[i], points[i + 1]];
-    const covering = state.spans.filter((s) => s.start <= a && s.end >= b);
-    if (!covering.length) { box.append(document.createTextNode(text.slice(a, b))); continue; }
-    const mark = document.createElement("span");
-    mark.className = covering.length > 1 ? "hl multi" : "hl";
-    mark.style.background = COLORS[state.labels.indexOf(covering[0].label)];
-    mark.title = covering.map((s) => s.label).join(", ");
-    mark.textContent = text.slice(a, b);
+    const covering = state.spans.map((s, n) => [s, n]).filter(([s]) => s.start <= a && s.end >= b);
+    const on = covering.filter(([s]) => state.chosen.has(s.label));
+    const inCursor = sentence && sentence[0] <= a && b <= sentence[1];
+    if (!covering.length && !inCursor) { box.append(document.createTextNode(text.slice(a, b))); continue; }
+    const mark = el("span", { textContent: text.slice(a, b) });
+    const classes = [];
+    if (on.length) {
+      const labels = [...new Set(on.map(([s]) => s.label))];
+      classes.push(labels.length > 1 ? "hl multi" : "hl");
+      const colours = labels.map((l) => COLORS[state.labels.indexOf(l)]);
+      mark.style.background = labels.length > 1
+        ? `repeating-linear-gradient(135deg, ${colours.map((c, k) =>
+          `${c} ${k * 8}px ${(k + 1) * 8}px`).join(", ")})`
+        : colours[0];
+      mark.title = labels.map(nameOf).join(" + ");
+      mark.dataset.spans = on.map(([, n]) => n).join(" ");
+      // The label numbers at the start of each span: meaning not by colour alone.
+      const starting = on.filter(([s]) => s.start === a).map(([s]) => numberOf(s.label));
+      if (starting.length) mark.dataset.tag = [...new Set(starting)].join("+");
+    } else if (covering.length) {
+      classes.push("struck");
+      mark.title = "label switched off: " + covering.map(([s]) => nameOf(s.label)).join(", ");
+    }
+    if (inCursor) classes.push("cursor");
+    if (on.some(([, n]) => n === state.current)) classes.push("current");
+    mark.className = classes.join(" ");
     box.append(mark);
   }
 }
 
 function renderLabels() {
-  const scores = state.doc.predictions.length ? state.doc.predictions.at(-1).scores : {};
+  const prediction = latestPrediction();
+  const scores = prediction ? prediction.scores : {};
+  const suggested = new Set(prediction ? prediction.labels.map((l) => l.label) : []);
+  const thresholds = state.doc.thresholds || {};
+  // A label keeps the keyboard focus when the list is drawn again.
+  const focused = document.activeElement && document.activeElement.closest("#labels li");
+  const keep = focused ? focused.dataset.label : null;
   $("labels").replaceChildren(...state.labels.map((label, i) => {
-    const li = document.createElement("li");
-    li.className = state.chosen.has(label) ? "on" : "";
-    li.dataset.label = label;
-    li.setAttribute("role", "checkbox");
-    li.setAttribute("aria-checked", state.chosen.has(label));
-    const key = document.createElement("kbd");
-    key.textContent = i + 1;
-    const name = document.createElement("span");
-    name.textContent = label.replaceAll("_", " ");
-    const score = document.createElement("span");
-    score.className = "score";
-    score.textContent = (scores[label] ?? 0).toFixed(2);
-    li.append(key, swatch(label), name, score);
-    li.addEventListener("click", () => toggle(label));
+    const on = state.chosen.has(label);
+    const score = scores[label] ?? 0;
+    const threshold = thresholds[label];
+    const side = threshold === undefined ? "" : score >= threshold ? " ≥ " : " < ";
+    const button = el("button", { type: "button", className: "toggle", "aria-pressed": String(on),
+      "aria-describedby": "definition" },
+    el("kbd", { textContent: String(i + 1) }), swatch(label),
+    el("span", { className: "name", textContent: nameOf(label) }),
+    el("span", { className: "state", textContent: on ? "✓ on" : "off" }),
+    el("span", { className: "score", textContent: threshold === undefined
+      ? score.toFixed(2) : `${score.toFixed(2)}${side}${threshold.toFixed(2)}`,
+    title: "score and the model's threshold" }),
+    el("span", { className: "model", textContent: suggested.has(label) ? "model: yes" : "model: no" }));
+    button.addEventListener("click", () => toggle(label));
+    button.addEventListener("focus", () => define(label));
+    button.addEventListener("mouseenter", () => define(label));
+    const li = el("li", { className: on ? "on" : "", "data-label": label,
+      title: state.taxonomy[label] ? state.taxonomy[label].definition : "" }, button);
     return li;
   }));
+  if (keep) $("labels").querySelector(`li[data-label="${keep}"] button`).focus();
+}
+
+function define(label) {
+  const entry = state.taxonomy[label];
+  if (!entry) return;
+  const list = (title, items) => el("div", {}, el("strong", { textContent: title }),
+    el("ul", {}, ...items.map((t) => el("li", { textContent: t }))));
+  $("definition").replaceChildren(el("p", {}, el("strong", { textContent: entry.name + ": " }),
+    entry.definition), list("Includes", entry.includes), list("Excludes", entry.excludes));
 }
 
 function renderSpans() {
+  const order = evidenceOrder();
   $("spans").replaceChildren(...state.spans.map((s, i) => {
-    const li = document.createElement("li");
-    const remove = document.createElement("button");
-    remove.type = "button";
-    remove.textContent = "×";
-    remove.setAttribute("aria-label", `remove evidence ${i + 1}`);
-    remove.addEventListener("click", () => { state.spans.splice(i, 1); render(); });
+    const on = state.chosen.has(s.label);
+    const remove = el("button", { type: "button", textContent: "×",
+      "aria-label": `remove evidence ${i + 1}` });
+    remove.addEventListener("click", () => edit(() => {
+      state.spans.splice(i, 1);
+      state.current = -1;
+    }));
     const text = state.doc.text.slice(s.start, s.end);
-    li.append(remove, swatch(s.label),
-      `${s.label}: “${text.length > 90 ? text.slice(0, 90) + "…" : text}”`);
+    const quote = el("button", { type: "button", className: "quote", dir: "auto",
+      textContent: `“${text.length > 90 ? text.slice(0, 90) + "…" : text}”` });
+    quote.addEventListener("click", () => (on ? jump(order.indexOf(i)) : toggle(s.label)));
+    const tag = el("span", { className: "tag", textContent: `${numberOf(s.label)} ${nameOf(s.label)}` });
+    const origin = el("span", { className: "origin", textContent: s.origin === "model" ? "model" : "yours" });
+    const li = el("li", { className: on ? "" : "off" }, remove, swatch(s.label), tag, origin, quote);
+    if (!on) {
+      const restore = el("button", { type: "button", className: "restore",
+        textContent: "restore", "aria-label": `restore ${nameOf(s.label)} with its evidence` });
+      restore.addEventListener("click", () => toggle(s.label));
+      li.append(el("span", { className: "note", textContent: "label off: not submitted" }), restore);
+    }
+    if (i === state.current) li.classList.add("current");
     return li;
   }));
 }
 
-function render() { renderText(); renderLabels(); renderSpans(); }
+function renderSuggestion() {
+  const prediction = latestPrediction();
+  const labels = prediction ? prediction.labels.map((l) => nameOf(l.label)) : [];
+  $("suggestion").textContent = prediction
+    ? `Model ${prediction.model} suggested: ${labels.length ? labels.join(", ") : "no label"}.`
+    : "No model suggestion stored.";
+}
+
+function render() { renderText(); renderLabels(); renderSpans(); renderSuggestion(); }
+
+// ---- edits, each undoable -------------------------------------------------------------------------
+function snapshot() {
+  return { chosen: [...state.chosen], spans: state.spans.map((s) => ({ ...s })) };
+}
+
+function edit(change) {
+  state.undo.push(snapshot());
+  change();
+  render();
+}
+
+function undo() {
+  const last = state.undo.pop();
+  if (!last) { say("Nothing to undo."); return; }
+  state.chosen = new Set(last.chosen);
+  state.spans = last.spans;
+  state.current = -1;
+  render();
+  say("Undone.");
+}
 
 function toggle(label) {
+  // Switching a label off keeps its spans (struck through, not submitted); switching it on
+  // again restores them.
   if (!state.doc) return;
-  if (state.chosen.has(label)) {
-    state.chosen.delete(label);
-    state.spans = state.spans.filter((s) => s.label !== label);
-  } else {
+  edit(() => {
+    if (state.chosen.has(label)) state.chosen.delete(label); else state.chosen.add(label);
+    state.current = -1;
+  });
+  define(label);
+}
+
+function addSpan(label, start, end) {
+  edit(() => {
     state.chosen.add(label);
-  }
-  render();
+    if (!state.spans.some((s) => s.label === label && s.start === start && s.end === end)) {
+      state.spans.push({ label, start, end, origin: "reviewer" });
+    }
+  });
 }
 
 function selectionOffsets() {
@@ -156,41 +287,185 @@ function selectionOffsets() {
 
 function addEvidence(label) {
   const at = selectionOffsets();
-  if (!at || at.end <= at.start) return false;
-  // A selection that ends inside an emoji takes all of it.
-  const span = { label, start: toUnits(toPoints(at.start + 1) - 1), end: toUnits(toPoints(at.end)) };
-  state.chosen.add(label);
-  state.spans.push(span);
-  window.getSelection().removeAllRanges();
+  if (at && at.end > at.start) {
+    // A selection that ends inside an emoji takes all of it.
+    window.getSelection().removeAllRanges();
+    addSpan(label, toUnits(toPoints(at.start + 1) - 1), toUnits(toPoints(at.end)));
+    return true;
+  }
+  if (state.cursor >= 0) {
+    const [start, end] = state.sentences[state.cursor];
+    addSpan(label, start, end);
+    $("sentence-status").textContent = `Sentence ${state.cursor + 1} marked as ${nameOf(label)}.`;
+    return true;
+  }
+  return false;
+}
+
+function moveSentence(step) {
+  if (!state.sentences.length) return;
+  const last = state.sentences.length - 1;
+  state.cursor = state.cursor < 0 ? (step > 0 ? 0 : last) : Math.min(last, Math.max(0, state.cursor + step));
+  renderText();
+  const [a, b] = state.sentences[state.cursor];
+  $("sentence-status").textContent = `Sentence ${state.cursor + 1} of ${state.sentences.length}` +
+    ` picked: “${state.doc.text.slice(a, b)}”. Press 1–6 to mark it, x to drop it.`;
+  const mark = $("text").querySelector(".cursor");
+  if (mark) mark.scrollIntoView({ block: "center" });
+}
+
+function dropSentence() {
+  state.cursor = -1;
+  $("sentence-status").textContent = "";
+  renderText();
+}
+
+// ---- jumping to evidence ---------------------------------------------------------------------------
+function evidenceOrder() {
+  // Indices of the spans of labels that are on, in text order.
+  return state.spans.map((s, i) => [s, i]).filter(([s]) => state.chosen.has(s.label))
+    .sort(([a], [b]) => a.start - b.start || a.end - b.end).map(([, i]) => i);
+}
+
+function jump(position) {
+  const order = evidenceOrder();
+  if (!order.length) { say("No evidence to jump to."); return; }
+  const at = ((position % order.length) + order.length) % order.length;
+  state.current = order[at];
   render();
-  return true;
+  const mark = $("text").querySelector(".current");
+  if (mark) mark.scrollIntoView({ block: "center" });
+  const s = state.spans[state.current];
+  say(`Evidence ${at + 1} of ${order.length}: ${nameOf(s.label)}.`);
+}
+
+function step(direction) {
+  const order = evidenceOrder();
+  const at = order.indexOf(state.current);
+  jump(at < 0 ? (direction > 0 ? 0 : order.length - 1) : at + direction);
 }
 
 // ---- one document view: load, then one submit or one skip ---------------------------------------
-function load(doc) {
+function fromPrediction(prediction) {
+  return prediction ? prediction.labels.flatMap((l) => l.evidence.map((e) =>
+    ({ label: l.label, start: toUnits(e.start), end: toUnits(e.end), origin: "model" }))) : [];
+}
+
+function fromReview(review) {
+  // The review's labels and spans; the model's spans for the labels it left off stay, struck
+  // through, so that switching such a label on again restores them.
+  state.chosen = new Set(review.labels);
+  const suggested = fromPrediction(latestPrediction());
+  const model = new Set(suggested.map((s) => `${s.label}:${s.start}:${s.end}`));
+  state.spans = review.evidence.map((e) => {
+    const span = { label: e.label, start: toUnits(e.start), end: toUnits(e.end) };
+    span.origin = model.has(`${span.label}:${span.start}:${span.end}`) ? "model" : "reviewer";
+    return span;
+  });
+  state.spans.push(...suggested.filter((s) => !state.chosen.has(s.label)));
+  $("comment").value = review.comment;
+}
+
+function resetToModel() {
+  edit(() => {
+    const latest = latestPrediction();
+    state.chosen = new Set(latest ? latest.labels.map((l) => l.label) : []);
+    state.spans = fromPrediction(latest);
+    state.current = -1;
+  });
+  say("Back to the model's suggestion (u undoes it).");
+}
+
+function load(doc, origin = "queue") {
   state.doc = doc;
+  state.origin = origin;
   state.units = unitOffsets(doc.text);
-  const latest = doc.predictions.at(-1);
+  state.sentences = sentencesOf(doc.text);
+  state.cursor = -1;
+  state.current = -1;
+  state.undo = [];
+  const latest = latestPrediction();
   state.chosen = new Set(latest ? latest.labels.map((l) => l.label) : []);
-  state.spans = latest ? latest.labels.flatMap((l) => l.evidence.map((e) =>
-    ({ label: l.label, start: toUnits(e.start), end: toUnits(e.end) }))) : [];
+  state.spans = fromPrediction(latest);
   $("comment").value = "";
+  $("sentence-status").textContent = "";
+  const mine = doc.reviews.filter((r) => r.reviewer === state.me.name && !r.withdrawn_at);
+  if (mine.length) {
+    fromReview(mine.at(-1));
+    say(`Reopened your review (version ${mine.length}); submitting stores version ${mine.length + 1}.`);
+  } else {
+    say("");
+  }
   $("meta").textContent = [doc.title, doc.source, doc.published, doc.source_id]
     .filter(Boolean).join(" · ");
+  $("source-link").replaceChildren(...sourceLink(doc.url));
+  $("skip").firstChild.textContent = origin === "queue" ? "Skip " : "Back ";
   show("workspace");
   render();
+  loadHistory();
   $("text").focus();
+}
+
+function sourceLink(url) {
+  // Only an http(s) address becomes a link; anything else is shown as text.
+  if (!url) return [];
+  let parsed = null;
+  try { parsed = new URL(url); } catch { parsed = null; }
+  if (!parsed || !["http:", "https:"].includes(parsed.protocol)) {
+    return [el("span", { textContent: `Source: ${url} (not a web address)` })];
+  }
+  return ["Source: ", el("a", { href: parsed.href, textContent: url, target: "_blank", rel: "noopener noreferrer" })];
+}
+
+async function loadHistory() {
+  const doc = state.doc;
+  const history = await api(`/v1/documents/${encodeURIComponent(doc.id)}/history`).catch(failed);
+  if (!history || state.doc !== doc) return;
+  const STATUS = { unreviewed: "No review stands yet.", waiting: "Waiting for a second reviewer.",
+    disputed: "Reviewers disagree: waiting for an admin's adjudication.",
+    settled: "Settled: the review marked “trains” is the one the model learns from." };
+  $("status").textContent = STATUS[history.status];
+  const prediction = history.predictions.at(-1);
+  const items = [];
+  if (prediction) {
+    items.push(el("li", { className: "model-entry" }, `Model ${prediction.model}: `,
+      prediction.labels.map((l) => nameOf(l.label)).join(", ") || "no label"));
+  }
+  for (const entry of history.reviews) {
+    const r = entry.review;
+    const flags = [r.bulk ? "bulk" : "", r.withdrawn_at ? "withdrawn" : "", entry.trains ? "trains" : ""]
+      .filter(Boolean);
+    const li = el("li", { className: r.withdrawn_at ? "withdrawn" : "" },
+      el("strong", { textContent: `${r.reviewer} v${entry.version}` }),
+      ` · ${r.created_at.slice(0, 16).replace("T", " ")} · `,
+      r.labels.map(nameOf).join(", ") || "no label",
+      ...flags.map((f) => el("span", { className: `flag ${f}`, textContent: f })));
+    if (r.comment) li.append(el("div", { className: "comment", dir: "auto", textContent: r.comment }));
+    if (!r.withdrawn_at) {
+      const use = el("button", { type: "button", className: "use",
+        textContent: r.reviewer === state.me.name ? "Edit this review" : "Start from this review" });
+      use.addEventListener("click", () => {
+        edit(() => fromReview(r));
+        say(`Editing from ${r.reviewer}'s version ${entry.version}; submitting adds a new review.`);
+      });
+      li.append(use);
+    }
+    items.push(li);
+  }
+  $("history").replaceChildren(...items);
 }
 
 function failed(error) {
   if (error.status === 401) {
     sessionStorage.removeItem("gravewatch-key");
     showLogin("That key is unknown or revoked: enter a reviewer key.");
-  } else if (error.status === 403) {
+  } else if (error.status === 403 && !state.me) {
     sessionStorage.removeItem("gravewatch-key");
     showLogin(`${error.message}. Enter a reviewer key.`);
   } else {
     say(error.message);
+    $("list-count").textContent = error.message;
+    $("bulk-result").textContent = error.message;
   }
 }
 
@@ -200,7 +475,19 @@ async function next() {
   const queue = await api("/v1/review/queue?limit=1");
   state.remaining = queue.unreviewed;
   progress();
-  if (queue.items.length) load(queue.items[0].document); else show("empty");
+  if (queue.items.length) load(queue.items[0].document, "queue"); else show("empty");
+}
+
+async function open(docId, origin) {
+  const doc = await api(`/v1/documents/${encodeURIComponent(docId)}`);
+  load(doc, origin);
+}
+
+async function back() {
+  // Where the reviewer goes after a document: the queue's next one, or the view it came from.
+  if (state.origin === "list") await showList();
+  else if (state.origin === "admin") await showAdmin();
+  else await next();
 }
 
 async function once(action) {
@@ -211,7 +498,7 @@ async function once(action) {
   $("submit").disabled = $("skip").disabled = true;
   try {
     await action(state.doc);
-    await next();
+    await back();
   } catch (error) {
     failed(error);
   } finally {
@@ -230,14 +517,96 @@ const submit = () => once(async (doc) => {
   state.reviewed += 1;
 });
 
-const skip = () => once((doc) =>
-  api(`/v1/documents/${encodeURIComponent(doc.id)}/skip`, { method: "POST" }));
+const skip = () => once((doc) => (state.origin === "queue"
+  ? api(`/v1/documents/${encodeURIComponent(doc.id)}/skip`, { method: "POST" }) : null));
+
+// ---- the document list ---------------------------------------------------------------------------
+async function showList() {
+  state.doc = null;
+  show("list");
+  const params = new URLSearchParams();
+  for (const [name, value] of new FormData($("filters"))) if (value !== "") params.set(name, value);
+  params.set("limit", "100");
+  $("list-count").textContent = "Searching…";
+  $("doc-table").tBodies[0].replaceChildren();
+  const result = await api(`/v1/documents?${params}`);
+  $("list-count").textContent = `${result.total} document(s) match` +
+    (result.total > result.items.length ? `; the first ${result.items.length} are shown` : "");
+  $("doc-table").tBodies[0].replaceChildren(...result.items.map((d) => {
+    const openButton = el("button", { type: "button", textContent: "Open",
+      "aria-label": `Open ${d.title || d.source_id || d.id}` });
+    openButton.addEventListener("click", () => open(d.id, "list").catch(failed));
+    const top = Math.max(0, ...Object.values(d.scores));
+    return el("tr", { "data-id": d.id },
+      el("td", { dir: "auto" }, el("strong", { textContent: d.title || d.source_id || d.id }),
+        el("div", { className: "snippet", dir: "auto", textContent: d.snippet })),
+      el("td", { dir: "auto", textContent: [d.source, d.published].filter(Boolean).join(" · ") }),
+      el("td", { textContent: (d.labels.map(nameOf).join(", ") || "none") + ` (top ${top.toFixed(2)})` }),
+      el("td", { textContent: d.reviewers.join(", ") || (d.reviewed ? "reviewed" : "not yet") }),
+      el("td", {}, openButton));
+  }));
+}
+
+// ---- figures ---------------------------------------------------------------------------------------
+async function showStats() {
+  state.doc = null;
+  show("stats");
+  $("reviewer-table").tBodies[0].replaceChildren();
+  $("kappa-table").tBodies[0].replaceChildren();
+  const s = await api("/v1/review/stats");
+  $("stats-summary").textContent = `${s.unreviewed} waiting for review · ${s.disputed} disputed · ` +
+    `${s.paired_documents} documents with two reviewers · double review ${s.double_review ? "on" : "off"}`;
+  const cell = (t) => el("td", { textContent: String(t) });
+  $("reviewer-table").tBodies[0].replaceChildren(...s.reviewers.map((r) =>
+    el("tr", {}, cell(r.reviewer), cell(r.documents), cell(r.reviews), cell(r.bulk), cell(r.withdrawn))));
+  $("kappa-table").tBodies[0].replaceChildren(...s.agreement.map((a) =>
+    el("tr", { "data-label": a.label }, cell(nameOf(a.label)), cell(a.documents),
+      cell(a.observed === null ? "–" : `${Math.round(a.observed * 100)}%`),
+      cell(a.kappa === null ? "undefined" : a.kappa.toFixed(2)))));
+}
+
+// ---- admin: adjudication and bulk acceptance ----------------------------------------------------
+async function showAdmin() {
+  state.doc = null;
+  show("admin");
+  $("bulk-rule").textContent = "Accepts the model's labels and evidence, as your reviews flagged " +
+    `“bulk”, for unclaimed documents waiting for review whose every score is at least ` +
+    `${state.me.bulk_accept_margin} from its threshold.`;
+  $("disputes").replaceChildren(el("li", { textContent: "Loading…" }));
+  const result = await api("/v1/review/disputes");
+  $("disputes").replaceChildren(...(result.items.length ? result.items.map((d) => {
+    const button = el("button", { type: "button", textContent: "Adjudicate" });
+    button.addEventListener("click", () => open(d.document.id, "admin").catch(failed));
+    return el("li", { "data-id": d.document.id },
+      el("strong", { dir: "auto", textContent: d.document.title || d.document.source_id || d.document.id }),
+      el("ul", {}, ...d.reviews.map((r) => el("li", {
+        textContent: `${r.reviewer}: ${r.labels.map(nameOf).join(", ") || "no label"}` }))), button);
+  }) : [el("li", { textContent: "No disagreement waits for you." })]));
+}
+
+async function bulkAccept() {
+  const result = await api("/v1/review/bulk-accept", { method: "POST", body: JSON.stringify({}) });
+  const box = $("bulk-result");
+  if (!result.batch) { box.textContent = "No document qualifies."; return; }
+  const undoButton = el("button", { type: "button", id: "bulk-undo", textContent: "Undo this bulk acceptance" });
+  undoButton.addEventListener("click", async () => {
+    try {
+      const undone = await api(`/v1/review/bulk-accept/${encodeURIComponent(result.batch)}/undo`,
+        { method: "POST" });
+      box.textContent = `Undone: ${undone.documents.length} review(s) withdrawn; the documents are back in the queue.`;
+    } catch (error) { failed(error); }
+  });
+  box.replaceChildren(`Accepted ${result.documents.length} document(s) as batch ${result.batch}. `, undoButton);
+}
 
 // ---- keys -----------------------------------------------------------------------------------------
-const CONTROLS = new Set(["BUTTON", "INPUT", "TEXTAREA", "SELECT", "A"]);
+const CONTROLS = new Set(["BUTTON", "INPUT", "TEXTAREA", "SELECT", "A", "SUMMARY"]);
 
 document.addEventListener("keydown", (event) => {
-  if (!state.doc || $("workspace").hidden || event.repeat) return;
+  if ($("help").open || event.repeat) return;
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(event.target.tagName);
+  if (event.key === "?" && !typing && state.me) { event.preventDefault(); $("help").showModal(); return; }
+  if (!state.doc || $("workspace").hidden) return;
   if (event.target === $("comment")) {
     if (event.key === "Enter" && event.ctrlKey) { event.preventDefault(); submit(); }
     return;
@@ -249,21 +618,54 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     const label = state.labels[n - 1];
     if (!addEvidence(label)) toggle(label);
-  } else if (event.key === "Enter") { event.preventDefault(); submit(); }
-  else if (event.key === "Escape") { event.preventDefault(); skip(); }
+    return;
+  }
+  const actions = { Enter: submit, Escape: skip, u: undo, n: () => step(1), p: () => step(-1),
+    "]": () => moveSentence(1), "[": () => moveSentence(-1), x: dropSentence };
+  if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
 });
 
 $("submit").addEventListener("click", submit);
 $("skip").addEventListener("click", skip);
+$("undo").addEventListener("click", undo);
+$("reset").addEventListener("click", resetToModel);
+$("next-ev").addEventListener("click", () => step(1));
+$("prev-ev").addEventListener("click", () => step(-1));
+$("to-queue").addEventListener("click", () => next().catch(failed));
+$("to-list").addEventListener("click", () => showList().catch(failed));
+$("to-stats").addEventListener("click", () => showStats().catch(failed));
+$("to-admin").addEventListener("click", () => showAdmin().catch(failed));
+$("bulk-accept").addEventListener("click", () => bulkAccept().catch(failed));
+$("help-open").addEventListener("click", () => $("help").showModal());
+$("help-close").addEventListener("click", () => $("help").close());
+$("filters").addEventListener("submit", (event) => { event.preventDefault(); showList().catch(failed); });
+$("signout").addEventListener("click", () => {
+  sessionStorage.removeItem("gravewatch-key");
+  state.key = null;
+  state.reviewed = 0;
+  $("progress").textContent = "";
+  showLogin("Signed out. Enter a key to review as someone else.");
+});
+
+async function signIn() {
+  state.me = await api("/v1/review/me");
+  $("who").textContent = `${state.me.name} (${state.me.role})`;
+  $("to-admin").hidden = state.me.role !== "admin";
+  await next();
+}
+
 $("login-form").addEventListener("submit", (event) => {
   event.preventDefault();
   state.key = $("api-key").value.trim();
   sessionStorage.setItem("gravewatch-key", state.key);
-  next().catch(failed);
+  signIn().catch(failed);
 });
 
 (async function start() {
   const taxonomy = await fetch("/v1/labels").then((r) => r.json());
   state.labels = taxonomy.labels.map((l) => l.id);
-  if (state.key) next().catch(failed); else showLogin();
+  state.taxonomy = Object.fromEntries(taxonomy.labels.map((l) => [l.id, l]));
+  $("filters").elements.label.append(...taxonomy.labels.map((l) =>
+    el("option", { value: l.id, textContent: l.name })));
+  if (state.key) signIn().catch(failed); else showLogin();
 })();
