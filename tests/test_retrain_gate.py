@@ -24,6 +24,7 @@ from training.registry import (
     active_version,
     new_version,
     read_card,
+    set_active,
     statuses,
 )
 
@@ -128,3 +129,21 @@ def test_the_retrain_command_says_why_and_what_to_do(models_copy, quick_candidat
         (job,) = session.query(JobRow).all()
         assert job.state == "rejected" and job.result["compared"] is False
     store.close()
+
+
+def test_a_candidate_is_not_promoted_over_a_model_activated_during_its_comparison(
+    trained, models_copy, quick_candidates, monkeypatch
+):
+    before = active_version(models_copy)
+    other = clone_model(models_copy, trained[1].version, "29990101T000000000000Z-other")
+
+    def gate_while_someone_promotes(*args):
+        set_active(other, models_copy, by="cli:bob", reason="promoted")
+        return []
+
+    monkeypatch.setattr(retrain_module, "gate", gate_while_someone_promotes)
+    result = retrain_module.retrain([], models_copy)
+    assert not result.promoted and result.active == before
+    assert f"changed from {before} to {other}" in result.reasons[-1]
+    assert active_version(models_copy) == other
+    assert activations(models_copy)[-1]["by"] == "cli:bob"

@@ -200,9 +200,9 @@ def test_a_process_that_dies_before_its_job_starts_fails_the_job_with_its_output
     """The process refuses an invalid setting before it touches the job: the job does not stay
     queued (blocking every later retraining) but fails at once, showing the process's error."""
     url, store, admin = setup_store(tmp_path)
-    monkeypatch.setenv("GRAVEWATCH_SCORE_BATCH_SIZE", "none")  # read only by the new process
     settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
     with TestClient(create_app(settings)) as client:
+        monkeypatch.setenv("GRAVEWATCH_SCORE_BATCH_SIZE", "none")  # read by the new process
         job_id = client.post("/v1/models/retrain", json={}, headers=admin).json()["id"]
         job = wait_for_end(client, admin, job_id, seconds=60)
         assert job["state"] == "failed" and "exited with status 2" in job["error"]
