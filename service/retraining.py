@@ -126,6 +126,11 @@ def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
         return session.get(JobRow, job_id)
 
 
+def fail_job(store: Store, job_id: int, error: str) -> None:
+    """Mark a job that could not run failed, so that it no longer blocks the next one."""
+    _update(store, job_id, state="failed", error=error, running=None)
+
+
 def job_log_path(settings: Settings, job_id: int) -> Path:
     """Where the output of the process that runs job ``job_id`` is kept."""
     return Path(settings.data_dir).resolve() / "jobs" / f"{job_id}.log"

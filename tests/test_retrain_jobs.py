@@ -210,3 +210,20 @@ def test_a_process_that_dies_before_its_job_starts_fails_the_job_with_its_output
     with store.sessions() as session:
         assert session.get(JobRow, job_id).running is None  # a new retraining may start
     store.close()
+
+
+def test_a_job_that_cannot_start_fails_with_a_clear_503(models_copy, tmp_path):
+    url, store, admin = setup_store(tmp_path)
+    not_a_folder = tmp_path / "data-file"
+    not_a_folder.write_text("a file where the data directory should be")
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=not_a_folder)
+    with TestClient(create_app(settings)) as client:
+        refused = client.post("/v1/models/retrain", json={}, headers=admin)
+        assert refused.status_code == 503, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "retrain_unavailable" and "GRAVEWATCH_DATA_DIR" in error["message"]
+    with store.sessions() as session:
+        (job,) = session.query(JobRow).all()
+        assert job.state == "failed" and job.running is None
+        assert "cannot start the retraining process" in job.error
+    store.close()

@@ -11,7 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.auth import Admin, Reader
 from service.deps import StoreDep
 from service.errors import ApiError
-from service.retraining import LOG_TAIL_LINES, job_log_path, launch, log_tail, start_job
+from service.retraining import (
+    LOG_TAIL_LINES,
+    fail_job,
+    job_log_path,
+    launch,
+    log_tail,
+    start_job,
+)
 from service.routes import JsonRoute
 from service.store.tables import JobRow
 from training.registry import (
@@ -126,7 +133,17 @@ async def start_retrain(
     ``GET /v1/jobs/{id}``. One at a time: a second request gets 409 naming the running job."""
     force = body.force if body else False
     job = await asyncio.to_thread(start_job, store, f"api:{caller.name}", force)
-    await asyncio.to_thread(launch, request.app.state.settings, job.id, store)
+    try:
+        await asyncio.to_thread(launch, request.app.state.settings, job.id, store)
+    except OSError as e:
+        reason = f"cannot start the retraining process: {e}"
+        await asyncio.to_thread(fail_job, store, job.id, reason)
+        raise ApiError(
+            503,
+            "retrain_unavailable",
+            f"{reason}; check that the data directory (GRAVEWATCH_DATA_DIR) is writable, "
+            "then try again",
+        ) from None
     return JobPublic.model_validate(job, from_attributes=True)
 
 
