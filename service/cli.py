@@ -335,12 +335,14 @@ def retrain(
     held-out reviews), and promote it only if it is not worse (GRAVEWATCH_RETRAIN_*_TOLERANCE).
     Exit status 0 promoted, 4 rejected by the gate, 1 failed."""
     import getpass
+    import traceback
 
     from service.retraining import fail_interrupted, run_job, start_job
     from service.store.repository import StoreError
 
     store = _sessions()
     fail_interrupted(store)
+    launched = job is not None
     try:
         if job is None:
             job = start_job(store, f"cli:{getpass.getuser()}", force).id
@@ -349,10 +351,20 @@ def retrain(
         fail(e.message)
     except (CorpusError, RegistryError) as e:
         fail(str(e))
+    except Exception as e:  # noqa: BLE001 - recorded in the job; the API shows its log's end
+        if launched:
+            traceback.print_exc()  # into the job's log
+        fail(f"retraining failed: {type(e).__name__}: {e}")
     result = finished.result
+    active_f1 = result["macro_f1"]["active"]
+    versus = (
+        f"vs active {result['active']} {active_f1:.3f}"
+        if active_f1 is not None
+        else f"not compared (active model: {result['active'] or 'none'})"
+    )
     typer.echo(
         f"job {finished.id}: {finished.state}; candidate {result['candidate']} macro-F1 "
-        f"{result['macro_f1']['candidate']:.3f} vs active {result['macro_f1']['active']} "
+        f"{result['macro_f1']['candidate']:.3f} {versus} "
         f"on {result['evaluation_passages']} passages ({result['held_out_reviews']} held-out "
         f"reviews, {result['training_reviews']} reviews trained on)"
     )

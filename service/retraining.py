@@ -3,17 +3,22 @@ waits for them; their state lives in the store (``GET /v1/jobs/{id}``).
 
 A job is ``queued`` when created, ``running`` while it trains, then ``succeeded`` (the
 candidate was promoted), ``rejected`` (the gate kept the active model) or ``failed``. A job
-whose process died is marked failed when the service or the CLI next starts. The model files
+whose process died is marked failed when the service or the CLI next starts; a job the API
+launched is also marked failed as soon as its process exits without finishing it. The process's
+output (standard output and error) goes to ``<data dir>/jobs/<id>.log``, whose last lines
+``GET /v1/jobs/{id}`` shows when the job failed. The model files
 are written under a temporary name and renamed when complete, and only ``set_active`` switches
 models, so a crash never leaves a half-written model to load.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import subprocess
 import sys
+import threading
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -29,6 +34,12 @@ from training.retrain import retrain
 from training.schemas import Record
 
 ACTIVE_STATES = ("queued", "running")
+LOG_TAIL_LINES = 40
+"""How many of a failed job's last output lines ``GET /v1/jobs/{id}`` shows."""
+_TAIL_BYTES = 64 * 1024
+_LONGEST_LINE = 2000
+
+log = logging.getLogger(__name__)
 
 
 class JobConflict(StoreError):
@@ -120,9 +131,36 @@ def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
         return session.get(JobRow, job_id)
 
 
-def launch(settings: Settings, job_id: int) -> subprocess.Popen:
+def fail_job(store: Store, job_id: int, error: str) -> None:
+    """Mark a job that could not run failed, so that it no longer blocks the next one."""
+    _update(store, job_id, state="failed", error=error, running=None)
+
+
+def job_log_path(settings: Settings, job_id: int) -> Path:
+    """Where the output of the process that runs job ``job_id`` is kept."""
+    return Path(settings.data_dir).resolve() / "jobs" / f"{job_id}.log"
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> list[str] | None:
+    """The last ``lines`` lines of a job's log (each cut at 2,000 characters); None when the
+    job kept no log (it ran in the foreground, or on another host)."""
+    try:
+        with path.open("rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - _TAIL_BYTES))
+            data = fh.read()
+    except OSError:
+        return None
+    out = data.decode("utf-8", errors="replace").splitlines()
+    if size > _TAIL_BYTES:
+        out = out[1:]  # the first line read may be the end of a longer one
+    return [line[:_LONGEST_LINE] for line in out[-lines:]]
+
+
+def launch(settings: Settings, job_id: int, store: Store | None = None) -> subprocess.Popen:
     """Run the job in a new process (``gravewatch retrain --job``) with this service's
-    settings."""
+    settings, its output appended to ``job_log_path``. With ``store``, a thread waits for the
+    process and marks the job failed if it exits without finishing it."""
     env = {
         **os.environ,
         "GRAVEWATCH_MODELS_DIR": str(settings.models_dir),
@@ -133,14 +171,40 @@ def launch(settings: Settings, job_id: int) -> subprocess.Popen:
     }
     if settings.database_url:
         env["GRAVEWATCH_DATABASE_URL"] = settings.database_url
-    return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "retrain", "--job", str(job_id)],
-        env=env,
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    path = job_log_path(settings, job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "retrain", "--job", str(job_id)],
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    if store is not None:
+        threading.Thread(
+            target=_watch, args=(store, job_id, process, path), daemon=True, name=f"job-{job_id}"
+        ).start()
+    return process
+
+
+def _watch(store: Store, job_id: int, process: subprocess.Popen, path: Path) -> None:
+    """Wait for the job's process; if it exits while the job is still queued or running (it
+    failed before it could record why, or was killed), mark the job failed."""
+    status = process.wait()
+    try:
+        with store.sessions.begin() as session:
+            job = session.get(JobRow, job_id)
+            if job is not None and job.state in ACTIVE_STATES:
+                job.state, job.running, job.updated_at = "failed", None, now()
+                job.error = (
+                    f"the retraining process exited with status {status} before finishing the "
+                    f"job; its last lines are in the job's log ({path})"
+                )
+    except Exception:  # noqa: BLE001 - the service may be shutting down; the next start marks it
+        log.warning("could not record the end of job %s", job_id, exc_info=True)
 
 
 def fail_interrupted(store: Store, never_started_after: timedelta = timedelta(minutes=5)) -> int:

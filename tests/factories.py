@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from service.app import create_app
@@ -46,3 +51,20 @@ def score(args: list[str], env: dict, **kwargs):
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result
+
+
+def clone_model(source: Path, version: str, new: str, models: Path | None = None, **card) -> str:
+    """Register model ``version`` of the ``source`` models directory again as ``new`` (in
+    ``models``, by default the same directory), with ``card`` fields changed and its checksums
+    renewed: a second valid version without training one."""
+    models = models or source
+    shutil.copytree(source / version, models / new)
+    for leftover in ("REJECTED.json",):
+        (models / new / leftover).unlink(missing_ok=True)
+    card_path = models / new / "card.json"
+    content = {**json.loads(card_path.read_text()), "version": new, **card}
+    card_path.write_text(json.dumps(content))
+    sums = json.loads((models / new / "checksums.json").read_text())
+    sums["card.json"] = hashlib.sha256(card_path.read_bytes()).hexdigest()
+    (models / new / "checksums.json").write_text(json.dumps(sums))
+    return new

@@ -41,7 +41,7 @@ def api(request, trained, tmp_path_factory, monkeypatch_module):
     with store.sessions.begin() as session:
         key = repo.create_key(session, "schemathesis", "admin")
     store.close()
-    monkeypatch_module.setattr("service.routes.models.launch", lambda settings, job_id: None)
+    monkeypatch_module.setattr("service.routes.models.launch", lambda settings, job_id, store=None: None)
     settings = Settings(models_dir=models, database_url=url, data_dir=folder, **LIMITS)
     with live_server(settings) as base:
         yield base, {"Authorization": f"Bearer {key}"}

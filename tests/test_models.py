@@ -1,9 +1,5 @@
 """Model versions: statuses, promotion and rollback, from the CLI and the API."""
 
-import hashlib
-import json
-import shutil
-
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -14,6 +10,7 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import upgrade
 from service.store.service import Store
+from tests.factories import clone_model
 from training.registry import active_version, mark_rejected, set_active, statuses
 
 runner = CliRunner()
@@ -21,15 +18,7 @@ runner = CliRunner()
 
 def clone(models, version: str, new: str) -> str:
     """A second registered version: the same model under another name, checksums renewed."""
-    shutil.copytree(models / version, models / new)
-    card_path = models / new / "card.json"
-    card = json.loads(card_path.read_text())
-    card["version"] = new
-    card_path.write_text(json.dumps(card))
-    sums = json.loads((models / new / "checksums.json").read_text())
-    sums["card.json"] = hashlib.sha256(card_path.read_bytes()).hexdigest()
-    (models / new / "checksums.json").write_text(json.dumps(sums))
-    return new
+    return clone_model(models, version, new)
 
 
 @pytest.fixture

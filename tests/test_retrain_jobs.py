@@ -142,3 +142,88 @@ def test_force_promotes_despite_the_gate_and_records_who(models_copy, monkeypatc
     assert result.promoted and result.forced_by == "cli:alice"
     assert active_version(models_copy) == result.candidate
     assert activations(models_copy)[-1]["by"] == "cli:alice"
+
+
+def wait_for_end(client, admin, job_id, seconds=120) -> dict:
+    deadline = time.monotonic() + seconds
+    while True:
+        job = client.get(f"/v1/jobs/{job_id}", headers=admin).json()
+        if job["state"] in ("succeeded", "rejected", "failed"):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.5)
+
+
+def test_a_failed_job_shows_the_last_lines_of_its_process(models_copy, tmp_path):
+    """A review stored with a label the taxonomy does not have makes the retraining process
+    fail with a traceback: the job's log keeps it and the API shows its end."""
+    from service.store.tables import DocumentRow, ReviewRow
+
+    url, store, admin = setup_store(tmp_path)
+    with store.sessions.begin() as session:
+        session.add(
+            DocumentRow(
+                id="doc_bad",
+                content_hash="0" * 64,
+                text="Shelling hit a school.",
+                created_at=repo.now(),
+            )
+        )
+        session.add(
+            ReviewRow(
+                document_id="doc_bad",
+                reviewer="ops",
+                created_at=repo.now(),
+                labels=["no_such_violation"],
+                evidence=[],
+                comment="",
+            )
+        )
+    before = active_version(models_copy)
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        job_id = client.post("/v1/models/retrain", json={}, headers=admin).json()["id"]
+        job = wait_for_end(client, admin, job_id)
+    assert job["state"] == "failed", job
+    assert "no_such_violation" in job["error"]
+    assert 1 <= len(job["log"]) <= 40
+    tail = "\n".join(job["log"])
+    assert "Traceback" in tail and "ValidationError" in tail and "no_such_violation" in tail
+    assert (tmp_path / "jobs" / f"{job_id}.log").is_file()
+    assert active_version(models_copy) == before
+    store.close()
+
+
+def test_a_process_that_dies_before_its_job_starts_fails_the_job_with_its_output(
+    models_copy, tmp_path, monkeypatch
+):
+    """The process refuses an invalid setting before it touches the job: the job does not stay
+    queued (blocking every later retraining) but fails at once, showing the process's error."""
+    url, store, admin = setup_store(tmp_path)
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        monkeypatch.setenv("GRAVEWATCH_SCORE_BATCH_SIZE", "none")  # read by the new process
+        job_id = client.post("/v1/models/retrain", json={}, headers=admin).json()["id"]
+        job = wait_for_end(client, admin, job_id, seconds=60)
+        assert job["state"] == "failed" and "exited with status 2" in job["error"]
+        assert any("GRAVEWATCH_SCORE_BATCH_SIZE" in line for line in job["log"]), job["log"]
+    with store.sessions() as session:
+        assert session.get(JobRow, job_id).running is None  # a new retraining may start
+    store.close()
+
+
+def test_a_job_that_cannot_start_fails_with_a_clear_503(models_copy, tmp_path):
+    url, store, admin = setup_store(tmp_path)
+    not_a_folder = tmp_path / "data-file"
+    not_a_folder.write_text("a file where the data directory should be")
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=not_a_folder)
+    with TestClient(create_app(settings)) as client:
+        refused = client.post("/v1/models/retrain", json={}, headers=admin)
+        assert refused.status_code == 503, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "retrain_unavailable" and "GRAVEWATCH_DATA_DIR" in error["message"]
+    with store.sessions() as session:
+        (job,) = session.query(JobRow).all()
+        assert job.state == "failed" and job.running is None
+        assert "cannot start the retraining process" in job.error
+    store.close()

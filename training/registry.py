@@ -12,7 +12,13 @@ Layout::
         REJECTED.json         # only for a candidate the evaluation gate refused
 
 A model is unpickled only after its checksum matches, and only if it was trained with the
-scikit-learn version that is installed.
+versions of scikit-learn, the encoder, the language detector and the feature code that are
+installed, and for the labels this code knows.
+
+Every change of the active model (``set_active``, ``rollback``) holds an exclusive lock on
+``models/.activation.lock`` while it reads and writes ``ACTIVE`` and the activation log, so that
+the CLI, the API and a retraining process never interleave: ``ACTIVE`` always names the last
+entry of the log.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import platform
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
@@ -31,11 +38,14 @@ import joblib
 import numpy
 import scipy
 import sklearn
-from pydantic import BaseModel, Field
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, Field, ValidationError
 
 from training.encoder import ENCODER_PACKAGE, encoder_version
 from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
+from training.schemas import LABELS
+from training.taxonomy import TAXONOMY_PATH, load_taxonomy
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
@@ -43,11 +53,30 @@ CHECKSUM_FILE = "checksums.json"
 ACTIVE_FILE = "ACTIVE"
 ACTIVATIONS_FILE = "ACTIVATIONS.jsonl"
 REJECTED_FILE = "REJECTED.json"
+LOCK_FILE = ".activation.lock"
+LOCK_TIMEOUT = 60.0
+"""Seconds a change of the active model waits for another one to finish."""
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 class RegistryError(Exception):
     """A model cannot be saved, found or trusted; the message says what to do."""
+
+
+class NoActiveModel(RegistryError):
+    """The registry has never had an active model (no ``ACTIVE`` file)."""
+
+
+class RegistryBusy(RegistryError):
+    """Another process held the activation lock for longer than the timeout."""
+
+
+class IncompatibleModel(RegistryError):
+    """A model was made by other library or feature-code versions, or for other labels."""
+
+
+class ActiveChanged(RegistryError):
+    """The active model is not the one the caller expected (another process changed it)."""
 
 
 class ModelCard(BaseModel):
@@ -62,9 +91,15 @@ class ModelCard(BaseModel):
     threshold_rule: str = Field(description="How thresholds were chosen.")
     cross_validation: dict = Field(description="Out-of-fold Brier score and positives per label.")
     evaluation: dict = Field(default_factory=dict, description="Evaluation-split figures.")
+    taxonomy: dict = Field(
+        default_factory=dict,
+        description="Taxonomy version, SHA-256 of its file and label ids it was trained for "
+        "(empty for models trained before it was recorded).",
+    )
 
 
-PINNED_LIBRARIES = ("scikit-learn", ENCODER_PACKAGE, "py3langid", "gravewatch-features")
+FEATURES_LIBRARY = "gravewatch-features"
+PINNED_LIBRARIES = ("scikit-learn", ENCODER_PACKAGE, "py3langid", FEATURES_LIBRARY)
 """A model loads only where these are the versions it was trained with: the pickled estimator,
 the sentence encoder, the language detector, and the feature code itself."""
 
@@ -78,7 +113,25 @@ def library_versions() -> dict[str, str]:
         "joblib": joblib.__version__,
         ENCODER_PACKAGE: encoder_version(),
         "py3langid": package_version("py3langid"),
-        "gravewatch-features": FEATURES_VERSION,
+        FEATURES_LIBRARY: FEATURES_VERSION,
+        "gravewatch": _gravewatch_version(),
+    }
+
+
+def _gravewatch_version() -> str:
+    try:
+        return package_version("gravewatch")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def taxonomy_fingerprint() -> dict:
+    """What the card records of the taxonomy: its version, the SHA-256 of its file, and the
+    label ids in the order the model's columns follow."""
+    return {
+        "version": load_taxonomy().version,
+        "sha256": _sha256(TAXONOMY_PATH),
+        "labels": list(LABELS),
     }
 
 
@@ -133,19 +186,87 @@ def save_model(
     return final
 
 
+def activation_lock(models_dir: Path = DEFAULT_MODELS_DIR, timeout: float | None = None):
+    """The registry's activation lock (``models/.activation.lock``), held with ``with``: one
+    change of the active model at a time, across processes and threads, waiting at most
+    ``timeout`` seconds (``LOCK_TIMEOUT``) for it, then ``RegistryBusy``. The operating system
+    releases it when its holder dies, so it never needs removing by hand."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    wait = LOCK_TIMEOUT if timeout is None else timeout
+    return _Locked(FileLock(models_dir / LOCK_FILE, timeout=wait))
+
+
+class _Locked:
+    def __init__(self, lock: FileLock) -> None:
+        self.lock = lock
+
+    def __enter__(self) -> None:
+        try:
+            self.lock.acquire()
+        except Timeout:
+            raise RegistryBusy(
+                f"another gravewatch process has been changing the active model for over "
+                f"{self.lock.timeout:g} s (lock {self.lock.lock_file}); try again when it "
+                "finishes"
+            ) from None
+        except OSError as e:
+            raise RegistryError(
+                f"cannot take the activation lock {self.lock.lock_file} ({e.strerror or e}): "
+                "the models directory must be writable by whoever changes the active model"
+            ) from None
+
+    def __exit__(self, *exc) -> None:
+        self.lock.release()
+
+
+_ANY = object()
+
+
 def set_active(
     version: str,
     models_dir: Path = DEFAULT_MODELS_DIR,
     by: str = "gravewatch train",
     reason: str = "trained",
+    *,
+    expected_active: str | None | object = _ANY,
 ) -> None:
     """Make ``version`` the active model (an atomic replace of the ACTIVE file) and record who
-    did it in the activation log."""
+    did it in the activation log, both under the activation lock.
+
+    With ``expected_active`` (a version, or None for a registry without an active model), the
+    switch happens only if that is still the active model; otherwise ``ActiveChanged``."""
+    with activation_lock(models_dir):
+        if expected_active is not _ANY:
+            current = _current_or_none(models_dir)
+            if current != expected_active:
+                raise ActiveChanged(
+                    f"the active model changed from {expected_active or 'none'} to "
+                    f"{current or 'none'} while {version} was being compared with it; "
+                    f"{version} was not activated: compare again with `gravewatch retrain` or "
+                    f"promote it explicitly with `gravewatch models promote {version}`"
+                )
+        _activate(version, models_dir, by, reason)
+
+
+def _current_or_none(models_dir: Path) -> str | None:
+    try:
+        return active_version(models_dir)
+    except NoActiveModel:
+        return None
+
+
+def _activate(version: str, models_dir: Path, by: str, reason: str) -> None:
+    """Write ACTIVE, then append to the log; the caller holds the activation lock."""
     verify(version, models_dir)
     _write_atomic(models_dir / ACTIVE_FILE, version + "\n")
     entry = {"version": version, "at": datetime.now(UTC).isoformat(), "by": by, "reason": reason}
-    with (models_dir / ACTIVATIONS_FILE).open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry) + "\n")
+    with (models_dir / ACTIVATIONS_FILE).open("a+b") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell():
+            fh.seek(-1, os.SEEK_END)
+            if fh.read(1) != b"\n":  # a line cut by a crash stays alone, skipped when read
+                fh.write(b"\n")
+        fh.write((json.dumps(entry) + "\n").encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 
@@ -156,25 +277,32 @@ def activations(models_dir: Path = DEFAULT_MODELS_DIR) -> list[dict]:
     if not path.exists():
         return []
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            out.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by a crash
+        if isinstance(entry, dict) and isinstance(entry.get("version"), str):
+            out.append(entry)
     return out
 
 
 def rollback(models_dir: Path = DEFAULT_MODELS_DIR, by: str = "cli") -> str:
-    """Re-activate the model that was active before the current one; its version."""
-    current = active_version(models_dir)
-    history = [a["version"] for a in activations(models_dir)]
-    while history and history[-1] == current:
-        history.pop()
-    for version in reversed(history):
-        if version != current and (models_dir / version).is_dir():
-            set_active(version, models_dir, by=by, reason=f"rollback from {current}")
-            return version
-    raise RegistryError(f"no earlier model to roll back to from {current}")
+    """Re-activate the model that was active before the current one; its version. Reading the
+    history and activating happen under one hold of the activation lock."""
+    with activation_lock(models_dir):
+        current = active_version(models_dir)
+        history = [a["version"] for a in activations(models_dir)]
+        while history and history[-1] == current:
+            history.pop()
+        for version in reversed(history):
+            if version != current and (models_dir / version).is_dir():
+                _activate(version, models_dir, by, f"rollback from {current}")
+                return version
+    raise RegistryError(
+        f"no earlier model to roll back to from {current}: the activation log names no other "
+        "version that is still registered"
+    )
 
 
 class ModelStatus(BaseModel):
@@ -232,12 +360,15 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
     try:
         version = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise RegistryError(
+        raise NoActiveModel(
             f"no active model in {models_dir}: train one with `gravewatch train` "
             "(the README's run command does this)"
         ) from None
     if not version:
-        raise RegistryError(f"{path} is empty: run `gravewatch train`")
+        raise RegistryError(
+            f"{path} is empty: promote a version with `gravewatch models promote VERSION` "
+            "(`gravewatch models list` lists them) or train one with `gravewatch train`"
+        )
     return version
 
 
@@ -245,7 +376,13 @@ def read_card(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     path = models_dir / version / CARD_FILE
     if not path.is_file():
         raise RegistryError(f"model {version!r} not found in {models_dir}")
-    return ModelCard.model_validate_json(path.read_text(encoding="utf-8"))
+    try:
+        return ModelCard.model_validate_json(path.read_text(encoding="utf-8", errors="replace"))
+    except ValidationError as e:
+        raise RegistryError(
+            f"model {version!r}: {CARD_FILE} is damaged ({e.error_count()} problem(s), first: "
+            f"{e.errors()[0]['msg']}); retrain with `gravewatch train`"
+        ) from None
 
 
 def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
@@ -258,6 +395,13 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
             f"model {version!r} has no {CHECKSUM_FILE} in {models_dir}: it is incomplete or "
             "missing; retrain with `gravewatch train`"
         ) from None
+    except (ValueError, UnicodeDecodeError):
+        expected = None
+    if not isinstance(expected, dict):
+        raise RegistryError(
+            f"model {version!r}: {CHECKSUM_FILE} is damaged; refusing to load it. Retrain with "
+            "`gravewatch train`"
+        )
     for name in {MODEL_FILE, CARD_FILE, *expected}:
         path = folder / name
         if not path.is_file() or _sha256(path) != expected.get(name):
@@ -270,10 +414,22 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     for name in PINNED_LIBRARIES:
         trained_with = card.libraries.get(name)
         if trained_with != installed[name]:
-            raise RegistryError(
-                f"model {version!r} was trained with {name} {trained_with} but "
-                f"{installed[name]} is installed; retrain with `gravewatch train`"
+            what = (
+                f"Gravewatch's feature code version {trained_with} but this Gravewatch's is "
+                f"{installed[name]} (its scores would differ)"
+                if name == FEATURES_LIBRARY
+                else f"{name} {trained_with} but {installed[name]} is installed"
             )
+            raise IncompatibleModel(
+                f"model {version!r} was trained with {what}; retrain with `gravewatch train` "
+                "(or `gravewatch retrain`)"
+            )
+    labels = card.taxonomy.get("labels")
+    if labels is not None and labels != list(LABELS):
+        raise IncompatibleModel(
+            f"model {version!r} was trained for the labels {', '.join(labels)} but this "
+            f"Gravewatch has {', '.join(LABELS)}; retrain with `gravewatch train`"
+        )
     return card
 
 
@@ -283,7 +439,13 @@ def load_predictor(
     """Load a verified model (the active one by default)."""
     version = version or active_version(models_dir)
     card = verify(version, models_dir)
-    model = joblib.load(models_dir / version / MODEL_FILE)
+    try:
+        model = joblib.load(models_dir / version / MODEL_FILE)
+    except Exception as e:  # noqa: BLE001 - a checksummed pickle this code cannot read
+        raise IncompatibleModel(
+            f"model {version!r} cannot be read by this Gravewatch ({type(e).__name__}: {e}); "
+            "retrain with `gravewatch train`"
+        ) from None
     if not isinstance(model, GraveViolationClassifier):
         raise RegistryError(f"model {version!r} does not hold a GraveViolationClassifier")
     return Predictor(model=model, version=version), card

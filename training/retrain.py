@@ -7,6 +7,11 @@ corpus evaluation split, so the evaluation set grows with the reviews. The candi
 active model are evaluated on that same set; the candidate is promoted only if its macro-F1 is
 not lower by more than ``macro_tolerance`` and no label's F1 falls by more than
 ``label_tolerance``. Otherwise it is kept, marked rejected, with the comparison.
+
+The gate fails closed: only a registry that has never had an active model promotes its first
+candidate without a comparison. An active model that cannot be loaded or evaluated (a bad
+checksum, another scikit-learn or feature-code version, a missing folder) blocks promotion: the
+candidate stays registered, not active, and the reasons say how to go on.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from training.evaluate import EvaluationReport, evaluate
 from training.model import GraveViolationClassifier
 from training.registry import (
     DEFAULT_MODELS_DIR,
+    ActiveChanged,
+    NoActiveModel,
     RegistryError,
     active_version,
     load_predictor,
@@ -47,6 +54,11 @@ class Comparison(BaseModel):
     per_label: dict[str, LabelChange] = Field(description="F1 of both, per label.")
     promoted: bool = Field(description="Whether the candidate is now active.")
     reasons: list[str] = Field(description="Why the gate refused it (empty when it passed).")
+    compared: bool = Field(
+        default=True,
+        description="False when the active model could not be evaluated, so the candidate "
+        "was kept without a verdict on its quality.",
+    )
     forced_by: str | None = Field(default=None, description="Who promoted it despite the gate.")
 
 
@@ -92,7 +104,7 @@ def _active_parameters(models_dir: Path) -> dict:
     try:
         card = read_card(active_version(models_dir), models_dir)
     except RegistryError:
-        return {}
+        return {}  # without a readable active card, the estimator's defaults
     known = GraveViolationClassifier().get_params()
     return {k: v for k, v in card.parameters.items() if k in known and k != "random_state"}
 
@@ -138,13 +150,29 @@ def retrain(
     progress("evaluating", 0.8)
     candidate, _ = load_predictor(card.version, models_dir)
     candidate_report = evaluate(candidate, evaluation, "evaluation split with held-out reviews")
+    active_report, unusable = None, None
     try:
         active_name = active_version(models_dir)
-        active, _ = load_predictor(active_name, models_dir)
-        active_report = evaluate(active, evaluation, "evaluation split with held-out reviews")
-    except RegistryError:
-        active_name, active_report = None, None
-    reasons = gate(candidate_report, active_report, macro_tolerance, label_tolerance)
+    except NoActiveModel:
+        active_name = None  # the first model of this registry: nothing to compare with
+    except RegistryError as e:
+        active_name, unusable = None, str(e)
+    else:
+        try:
+            active, _ = load_predictor(active_name, models_dir)
+            active_report = evaluate(active, evaluation, "evaluation split with held-out reviews")
+        except Exception as e:  # noqa: BLE001 - whatever stops the comparison blocks promotion
+            unusable = str(e) if isinstance(e, RegistryError) else f"{type(e).__name__}: {e}"
+    if unusable is not None:
+        what = f"the active model {active_name}" if active_name else "the active model"
+        reasons = [
+            f"{what} cannot be loaded, so the candidate was not compared with it: {unusable}. "
+            f"The candidate {card.version} is kept but not promoted: promote it explicitly with "
+            f"`gravewatch models promote {card.version}` (or POST /v1/models/{card.version}/promote), "
+            "or fix the active model and retrain"
+        ]
+    else:
+        reasons = gate(candidate_report, active_report, macro_tolerance, label_tolerance)
 
     def change(get) -> LabelChange:
         return LabelChange(
@@ -162,11 +190,19 @@ def retrain(
         promoted=not reasons or force_by is not None,
         reasons=reasons,
         forced_by=force_by if reasons else None,
+        compared=unusable is None,
     )
     if comparison.promoted:
         reason = "retrained" if not reasons else f"forced by {force_by} despite the gate"
-        set_active(card.version, models_dir, by=force_by or by, reason=reason)
-    else:
+        # Compared with a model that must still be the active one when the candidate replaces
+        # it; forced over an unusable active model, the candidate replaces whatever is there.
+        expect = {"expected_active": active_name} if unusable is None else {}
+        try:
+            set_active(card.version, models_dir, by=force_by or by, reason=reason, **expect)
+        except ActiveChanged as e:
+            comparison.promoted, comparison.forced_by = False, None
+            comparison.reasons = [*reasons, str(e)]
+    elif unusable is None:
         mark_rejected(card.version, comparison.model_dump(), models_dir)
     progress("done", 1.0)
     return comparison

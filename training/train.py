@@ -19,6 +19,7 @@ from training.registry import (
     new_version,
     save_model,
     set_active,
+    taxonomy_fingerprint,
 )
 from training.schemas import LABELS, Record
 
@@ -117,6 +118,7 @@ def train_records(
         threshold_rule=THRESHOLD_RULE,
         cross_validation=model.cv_report_,
         evaluation=report.model_dump(exclude={"worst_errors", "pr_curves"}),
+        taxonomy=taxonomy_fingerprint(),
     )
     save_model(model, card, models_dir, extra_files)
     if activate:

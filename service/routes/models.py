@@ -11,10 +11,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.auth import Admin, Reader
 from service.deps import StoreDep
 from service.errors import ApiError
-from service.retraining import launch, start_job
+from service.retraining import (
+    LOG_TAIL_LINES,
+    fail_job,
+    job_log_path,
+    launch,
+    log_tail,
+    start_job,
+)
 from service.routes import JsonRoute
 from service.store.tables import JobRow
-from training.registry import ModelStatus, RegistryError, rollback, set_active, statuses
+from training.registry import (
+    ModelStatus,
+    RegistryBusy,
+    RegistryError,
+    rollback,
+    set_active,
+    statuses,
+)
 
 from .responses import responses
 
@@ -39,6 +53,12 @@ class JobPublic(BaseModel):
     force: bool = Field(description="Whether the gate was overridden.")
     result: dict | None = Field(description="The comparison of candidate and active model.")
     error: str | None = Field(description="Why it failed.")
+    log: list[str] | None = Field(
+        default=None,
+        description=f"When the job failed: the last lines (at most {LOG_TAIL_LINES}) its process "
+        "wrote, such as the error and its traceback; null otherwise, or when the job ran in the "
+        "foreground (`gravewatch retrain`) or on another host.",
+    )
     created_at: datetime = Field(description="When it was requested (UTC).")
     updated_at: datetime = Field(description="Last change (UTC).")
 
@@ -66,10 +86,11 @@ async def list_models(request: Request, _caller: Reader) -> list[ModelStatus]:
     "/models/{version}/promote",
     response_model=Activated,
     summary="Make a version active",
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def promote(version: str, request: Request, caller: Admin) -> Activated:
-    """Verifies the artifact first; a damaged or incompatible one is refused (422)."""
+    """Verifies the artifact first; a damaged or incompatible one is refused (422). 409 when
+    another process has been changing the active model for over a minute."""
     folder = _models_dir(request) / version
     if not folder.is_dir() or version.startswith("."):
         raise ApiError(404, "model_not_found", f"no model version {version!r}")
@@ -77,6 +98,8 @@ async def promote(version: str, request: Request, caller: Admin) -> Activated:
         await asyncio.to_thread(
             set_active, version, _models_dir(request), f"api:{caller.name}", "promoted"
         )
+    except RegistryBusy as e:
+        raise ApiError(409, "registry_busy", str(e)) from None
     except RegistryError as e:
         raise ApiError(422, "model_refused", str(e)) from None
     return Activated(active=version)
@@ -110,7 +133,17 @@ async def start_retrain(
     ``GET /v1/jobs/{id}``. One at a time: a second request gets 409 naming the running job."""
     force = body.force if body else False
     job = await asyncio.to_thread(start_job, store, f"api:{caller.name}", force)
-    await asyncio.to_thread(launch, request.app.state.settings, job.id)
+    try:
+        await asyncio.to_thread(launch, request.app.state.settings, job.id, store)
+    except OSError as e:
+        reason = f"cannot start the retraining process: {e}"
+        await asyncio.to_thread(fail_job, store, job.id, reason)
+        raise ApiError(
+            503,
+            "retrain_unavailable",
+            f"{reason}; check that the data directory (GRAVEWATCH_DATA_DIR) is writable, "
+            "then try again",
+        ) from None
     return JobPublic.model_validate(job, from_attributes=True)
 
 
@@ -121,15 +154,21 @@ async def start_retrain(
     responses=responses(401, 403, 404, 422, 503),
 )
 async def get_job(
+    request: Request,
     caller: Admin,
     store: StoreDep,
     job_id: int = Path(ge=1, le=2**31 - 1, description="The job's number."),
 ) -> JobPublic:
+    """A failed job shows the last lines its process wrote in ``log``."""
+
     def read() -> JobPublic:
         with store.sessions() as session:
             job = session.get(JobRow, job_id)
             if job is None:
                 raise ApiError(404, "job_not_found", f"no job {job_id}")
-            return JobPublic.model_validate(job, from_attributes=True)
+            public = JobPublic.model_validate(job, from_attributes=True)
+        if public.state == "failed":
+            public.log = log_tail(job_log_path(request.app.state.settings, job_id))
+        return public
 
     return await asyncio.to_thread(read)
