@@ -21,26 +21,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.config import Settings
+from service.store.db import Database
 from service.store.export import review_record
-from service.store.repository import StoreError, now, training_reviews
-from service.store.service import Store
+from service.store.repository import now, training_reviews
 from service.store.tables import JobRow
+from training.errors import Conflict
 from training.retrain import retrain
 from training.schemas import Record
 
 ACTIVE_STATES = ("queued", "running")
 
 
-class JobConflict(StoreError):
-    status = 409
-
-
 def _runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def start_job(store: Store, requested_by: str, force: bool) -> JobRow:
-    """A new queued retraining job, or JobConflict naming the one already running."""
+def start_job(store: Database, requested_by: str, force: bool) -> JobRow:
+    """A new queued retraining job, or Conflict naming the one already running."""
     try:
         with store.sessions.begin() as session:
             job = JobRow(
@@ -61,12 +58,14 @@ def start_job(store: Store, requested_by: str, force: bool) -> JobRow:
         with store.sessions() as session:
             running = session.scalar(select(JobRow).where(JobRow.running == 1))
         which = f"job {running.id}" if running else "another job"
-        raise JobConflict(
-            "retrain_running", f"a retraining is already under way: {which}"
+        raise Conflict(
+            f"a retraining is already under way: {which}; wait for it (GET /v1/jobs/ID) and "
+            "try again",
+            code="retrain_running",
         ) from None
 
 
-def _update(store: Store, job_id: int, **values) -> None:
+def _update(store: Database, job_id: int, **values) -> None:
     with store.sessions.begin() as session:
         job = session.get(JobRow, job_id)
         for key, value in values.items():
@@ -74,17 +73,19 @@ def _update(store: Store, job_id: int, **values) -> None:
         job.updated_at = now()
 
 
-def reviewed_records(store: Store) -> list[Record]:
+def reviewed_records(store: Database) -> list[Record]:
     with store.sessions() as session:
         return [Record.model_validate(review_record(d, r)) for d, r in training_reviews(session)]
 
 
-def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
+def run_retrain_job(store: Database, settings: Settings, job_id: int) -> JobRow:
     """Run a queued job to its end; the finished row."""
     with store.sessions() as session:
         job = session.get(JobRow, job_id)
         if job is None or job.state != "queued":
-            raise StoreError("job_not_queued", f"job {job_id} is not waiting to run")
+            raise Conflict(
+                f"job {job_id} is not waiting to run: start a new one", code="job_not_queued"
+            )
         force_by = job.requested_by if job.force else None
     _update(
         store, job_id, state="running", stage="reading reviews", progress=0.05, runner=_runner()
@@ -138,7 +139,7 @@ def launch(settings: Settings, job_id: int) -> subprocess.Popen:
     )
 
 
-def fail_interrupted(store: Store, never_started_after: timedelta = timedelta(minutes=5)) -> int:
+def fail_interrupted(store: Database, never_started_after: timedelta = timedelta(minutes=5)) -> int:
     """Mark failed the jobs of this host whose process is gone, and jobs queued for longer than
     ``never_started_after`` that no process took; how many."""
     host = socket.gethostname()

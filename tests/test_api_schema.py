@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.service import Store
+from service.store.db import Database
 from tests.servers import live_server
 
 LIMITS = {"max_text_chars": 2000, "max_batch_items": 8}
@@ -37,7 +37,7 @@ def api(request, trained, tmp_path_factory, monkeypatch_module):
     url = migrated_store_url(request.param, folder)
     models = folder / "models"
     shutil.copytree(trained[0], models)
-    store = Store(url)
+    store = Database(url)
     with store.sessions.begin() as session:
         key = repo.create_key(session, "schemathesis", "admin")
     store.close()

@@ -33,7 +33,9 @@ import scipy
 import sklearn
 from pydantic import BaseModel, Field
 
+from training.defaults import MODELS_DIR
 from training.encoder import ENCODER_PACKAGE, encoder_version
+from training.errors import Conflict, GravewatchError, InvalidInput, NotFound
 from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
 
@@ -43,11 +45,29 @@ CHECKSUM_FILE = "checksums.json"
 ACTIVE_FILE = "ACTIVE"
 ACTIVATIONS_FILE = "ACTIVATIONS.jsonl"
 REJECTED_FILE = "REJECTED.json"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODELS_DIR = MODELS_DIR
 
 
-class RegistryError(Exception):
+class RegistryError(GravewatchError):
     """A model cannot be saved, found or trusted; the message says what to do."""
+
+
+class ModelNotFound(RegistryError, NotFound):
+    """No model of that version in the models directory."""
+
+    code = "model_not_found"
+
+
+class ModelRefused(RegistryError, InvalidInput):
+    """A model that is incomplete, damaged or trained with other library versions."""
+
+    code = "model_refused"
+
+
+class RegistryConflict(RegistryError, Conflict):
+    """The registry's state does not allow it: no active model, no earlier one, a taken name."""
+
+    code = "registry_conflict"
 
 
 class ModelCard(BaseModel):
@@ -116,7 +136,7 @@ def save_model(
     models_dir.mkdir(parents=True, exist_ok=True)
     final = models_dir / card.version
     if final.exists():
-        raise RegistryError(f"model version {card.version} already exists in {models_dir}")
+        raise RegistryConflict(f"model version {card.version} already exists in {models_dir}")
     tmp = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".tmp-{card.version}-"))
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
@@ -174,7 +194,10 @@ def rollback(models_dir: Path = DEFAULT_MODELS_DIR, by: str = "cli") -> str:
         if version != current and (models_dir / version).is_dir():
             set_active(version, models_dir, by=by, reason=f"rollback from {current}")
             return version
-    raise RegistryError(f"no earlier model to roll back to from {current}")
+    raise RegistryConflict(
+        f"no earlier model to roll back to from {current}: promote a version by name",
+        code="no_earlier_model",
+    )
 
 
 class ModelStatus(BaseModel):
@@ -232,19 +255,22 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
     try:
         version = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise RegistryError(
+        raise RegistryConflict(
             f"no active model in {models_dir}: train one with `gravewatch train` "
-            "(the README's run command does this)"
+            "(the README's run command does this)",
+            code="no_active_model",
         ) from None
     if not version:
-        raise RegistryError(f"{path} is empty: run `gravewatch train`")
+        raise RegistryConflict(f"{path} is empty: run `gravewatch train`", code="no_active_model")
     return version
 
 
 def read_card(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     path = models_dir / version / CARD_FILE
     if not path.is_file():
-        raise RegistryError(f"model {version!r} not found in {models_dir}")
+        raise ModelNotFound(
+            f"model {version!r} not found in {models_dir}: `gravewatch models list` names them"
+        )
     return ModelCard.model_validate_json(path.read_text(encoding="utf-8"))
 
 
@@ -254,14 +280,14 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     try:
         expected = json.loads((folder / CHECKSUM_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RegistryError(
+        raise ModelRefused(
             f"model {version!r} has no {CHECKSUM_FILE} in {models_dir}: it is incomplete or "
             "missing; retrain with `gravewatch train`"
         ) from None
     for name in {MODEL_FILE, CARD_FILE, *expected}:
         path = folder / name
         if not path.is_file() or _sha256(path) != expected.get(name):
-            raise RegistryError(
+            raise ModelRefused(
                 f"model {version!r}: {name} does not match its recorded checksum; the artifact "
                 "was modified or damaged; refusing to load it. Retrain with `gravewatch train`"
             )
@@ -270,7 +296,7 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     for name in PINNED_LIBRARIES:
         trained_with = card.libraries.get(name)
         if trained_with != installed[name]:
-            raise RegistryError(
+            raise ModelRefused(
                 f"model {version!r} was trained with {name} {trained_with} but "
                 f"{installed[name]} is installed; retrain with `gravewatch train`"
             )
@@ -285,7 +311,9 @@ def load_predictor(
     card = verify(version, models_dir)
     model = joblib.load(models_dir / version / MODEL_FILE)
     if not isinstance(model, GraveViolationClassifier):
-        raise RegistryError(f"model {version!r} does not hold a GraveViolationClassifier")
+        raise ModelRefused(
+            f"model {version!r} does not hold a GraveViolationClassifier: retrain it"
+        )
     return Predictor(model=model, version=version), card
 
 
