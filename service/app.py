@@ -22,8 +22,7 @@ from service.middleware import RequestObserver
 from service.retraining import fail_interrupted
 from service.routes import classify, documents, health, info, models, review, web
 from service.scorer import Scorer
-from service.store.db import database_url
-from service.store.service import Store
+from service.store.db import Database, database_url
 
 log = logging.getLogger("gravewatch.api")
 
@@ -102,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_batch=settings.max_batch_items,
         )
         scorer.start()
-        store = Store(database_url(settings.database_url, settings.data_dir))
+        store = Database(database_url(settings.database_url, settings.data_dir))
         await asyncio.to_thread(store.check)
         if not store.problem:
             await asyncio.to_thread(fail_interrupted, store)

@@ -7,21 +7,36 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from pydantic import ValidationError
+from typer.core import TyperGroup
 
 from service.config import describe_invalid, get_settings
-from training.corpus import (
-    CorpusError,
-    corpus_stats,
-    read_corpus,
-    read_labelled,
-    split_of,
-    validate,
-)
+from training.corpus import corpus_stats, read_corpus, read_labelled, split_of, validate
+from training.errors import GravewatchError
 from training.registry import RegistryError, load_predictor
+from training.schemas import is_blank
+
+EXIT_FAILED = 1
+"""Exit status of a command that stopped on a Gravewatch error (2 is bad usage or settings;
+``score`` and ``retrain`` document their own statuses for partial results)."""
+
+
+class _Commands(TyperGroup):
+    """The command group with the CLI's one error handler: a Gravewatch error, raised by any
+    command, becomes ``error: <message>`` on stderr and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GravewatchError as e:
+            typer.echo(f"error: {e.message}", err=True)
+            raise typer.Exit(EXIT_FAILED) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     help="Gravewatch: grave violations against children in news and reports.",
     no_args_is_help=True,
     add_completion=False,
@@ -68,12 +83,7 @@ def models_promote(version: Annotated[str, typer.Argument(help="Version to activ
 
     from training.registry import set_active
 
-    try:
-        set_active(
-            version, get_settings().models_dir, by=f"cli:{getpass.getuser()}", reason="promoted"
-        )
-    except RegistryError as e:
-        fail(str(e))
+    set_active(version, get_settings().models_dir, by=f"cli:{getpass.getuser()}", reason="promoted")
     typer.echo(f"{version} is now active")
 
 
@@ -84,10 +94,7 @@ def models_rollback() -> None:
 
     from training.registry import rollback
 
-    try:
-        version = rollback(get_settings().models_dir, by=f"cli:{getpass.getuser()}")
-    except RegistryError as e:
-        fail(str(e))
+    version = rollback(get_settings().models_dir, by=f"cli:{getpass.getuser()}")
     typer.echo(f"rolled back: {version} is now active")
 
 
@@ -139,10 +146,7 @@ def corpus_stats_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
 ) -> None:
     """Counts per label, label pair, style, region, negative type and split; lengths (JSON)."""
-    try:
-        records = read_corpus(paths)
-    except CorpusError as e:
-        fail(str(e))
+    records = read_corpus(paths)
     typer.echo(json.dumps(corpus_stats(records), indent=2))
 
 
@@ -154,10 +158,7 @@ def train(
     """Train on the corpus training split, register the model and make it active."""
     from training.train import train as train_model
 
-    try:
-        card = train_model(corpus, seed=seed, models_dir=get_settings().models_dir)
-    except (CorpusError, RegistryError) as e:
-        fail(str(e))
+    card = train_model(corpus, seed=seed, models_dir=get_settings().models_dir)
     ev = card.evaluation
     typer.echo(
         f"trained {card.version} on {card.corpus['train_records']} passages; "
@@ -178,18 +179,15 @@ def evaluate(
     from training.evaluate import render_html, summary_table
 
     settings = get_settings()
-    try:
-        predictor, _ = load_predictor(model, settings.models_dir)
-        if data is None:
-            records = [r for r in read_corpus() if split_of(r) == "eval"]
-            name = "corpus evaluation split"
-        else:
-            if not data.is_file():
-                fail(f"{data}: no such file")
-            records = read_labelled(data)
-            name = str(data)
-    except (CorpusError, RegistryError) as e:
-        fail(str(e))
+    predictor, _ = load_predictor(model, settings.models_dir)
+    if data is None:
+        records = [r for r in read_corpus() if split_of(r) == "eval"]
+        name = "corpus evaluation split"
+    else:
+        if not data.is_file():
+            fail(f"{data}: no such file")
+        records = read_labelled(data)
+        name = str(data)
     result = run_evaluation(predictor, records, name)
     out = report or settings.reports_dir / f"evaluation-{predictor.version}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -209,17 +207,14 @@ def classify(
     """Print the prediction JSON for one passage."""
     if text == "-":
         text = sys.stdin.read()
-    if not text.strip():
+    if is_blank(text):
         fail("the passage is empty: pass text as the argument or on standard input with -")
     if len(text) > get_settings().max_text_chars:
         fail(
             f"the passage has {len(text)} characters; the limit is "
             f"{get_settings().max_text_chars} (GRAVEWATCH_MAX_TEXT_CHARS)"
         )
-    try:
-        predictor, _ = load_predictor(model, get_settings().models_dir)
-    except RegistryError as e:
-        fail(str(e))
+    predictor, _ = load_predictor(model, get_settings().models_dir)
     typer.echo(predictor.predict([text])[0].model_dump_json(indent=2))
 
 
@@ -255,9 +250,9 @@ def db_upgrade() -> None:
 
 def _sessions():
     """The review store, or exit 1 saying what is missing."""
-    from service.store.service import Store
+    from service.store.db import Database
 
-    store = Store(_store_url())
+    store = Database(_store_url())
     store.check()
     if store.problem:
         fail(store.problem)
@@ -270,14 +265,11 @@ def keys_create(
     role: Annotated[str, typer.Option(help="reader, ingest, reviewer or admin.")],
 ) -> None:
     """Create a key and print it once; only its hash is kept."""
-    from service.store.repository import StoreError, create_key
+    from service.store.repository import create_key
 
     store = _sessions()
-    try:
-        with store.sessions.begin() as session:
-            key = create_key(session, name, role)
-    except StoreError as e:
-        fail(e.message)
+    with store.sessions.begin() as session:
+        key = create_key(session, name, role)
     typer.echo(key)
     typer.echo(f"key {name!r} ({role}) created; it is shown only now", err=True)
 
@@ -297,14 +289,11 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) -> None:
     """Revoke a key: requests with it get 401 from now on."""
-    from service.store.repository import StoreError, revoke_key
+    from service.store.repository import revoke_key
 
     store = _sessions()
-    try:
-        with store.sessions.begin() as session:
-            revoke_key(session, name)
-    except StoreError as e:
-        fail(e.message)
+    with store.sessions.begin() as session:
+        revoke_key(session, name)
     typer.echo(f"key {name!r} revoked")
 
 
@@ -337,8 +326,7 @@ def retrain(
     import getpass
     import traceback
 
-    from service.retraining import fail_interrupted, run_job, start_job
-    from service.store.repository import StoreError
+    from service.retraining import fail_interrupted, run_retrain_job, start_job
 
     store = _sessions()
     fail_interrupted(store)
@@ -346,11 +334,9 @@ def retrain(
     try:
         if job is None:
             job = start_job(store, f"cli:{getpass.getuser()}", force).id
-        finished = run_job(store, get_settings(), job)
-    except StoreError as e:
-        fail(e.message)
-    except (CorpusError, RegistryError) as e:
-        fail(str(e))
+        finished = run_retrain_job(store, get_settings(), job)
+    except GravewatchError:
+        raise  # the command group's handler prints it
     except Exception as e:  # noqa: BLE001 - recorded in the job; the API shows its log's end
         if launched:
             traceback.print_exc()  # into the job's log
@@ -370,6 +356,8 @@ def retrain(
     )
     for reason in result["reasons"]:
         typer.echo(f"  gate: {reason}")
+    for skipped in result.get("skipped_reviews", []):
+        typer.echo(f"  review left out: {skipped}")
     if finished.state == "rejected":
         raise typer.Exit(4)
 
@@ -411,10 +399,7 @@ def serve(
     if upgrade_db:
         _upgrade_db()
     if train_if_missing:
-        try:
-            _train_if_missing(settings.models_dir)
-        except (CorpusError, RegistryError) as e:
-            fail(str(e))
+        _train_if_missing(settings.models_dir)
     workers = workers or settings.workers
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gravewatch-metrics-")
@@ -498,12 +483,10 @@ def score(
     1 a fatal error (no model, missing source, output of another job, job already running);
     2 bad arguments or settings.
     """
-    from service.batch.engines import EngineError
     from service.batch.fetch import Fetcher
     from service.batch.job import JobOptions, run_job
-    from service.batch.journal import JournalError, sources_dir
-    from service.batch.lock import LockedError
-    from service.batch.sources import INPUT_FORMATS, SourceError, SourceOptions
+    from service.batch.journal import sources_dir
+    from service.batch.sources import INPUT_FORMATS, SourceOptions
 
     if output_format not in ("jsonl", "csv"):
         fail(f"--format must be jsonl or csv, not {output_format!r}", 2)
@@ -545,8 +528,6 @@ def score(
     )
     try:
         summary = run_job(options, settings.models_dir, fetcher)
-    except (RegistryError, JournalError, SourceError, LockedError, EngineError) as e:
-        fail(str(e))
     except ImportError as e:
         fail(f"{e}; the dask engine needs: pip install 'gravewatch[dask]'")
     except OSError as e:

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from training import defaults
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,7 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRAVEWATCH_", extra="ignore")
 
     models_dir: Path = Field(
-        default=PROJECT_ROOT / "models", description="Where model versions and ACTIVE live."
+        default=defaults.MODELS_DIR, description="Where model versions and ACTIVE live."
     )
     data_dir: Path = Field(
         default=PROJECT_ROOT / "data", description="Where local state (reports, database) lives."
@@ -47,10 +49,14 @@ class Settings(BaseSettings):
         default=False, description="Classify endpoints need a reader key (off for local use)."
     )
     retrain_macro_tolerance: float = Field(
-        default=0.01, ge=0, description="Largest macro-F1 drop a retrained model may show."
+        default=defaults.RETRAIN_MACRO_TOLERANCE,
+        ge=0,
+        description="Largest macro-F1 drop a retrained model may show.",
     )
     retrain_label_tolerance: float = Field(
-        default=0.05, ge=0, description="Largest per-label F1 drop a retrained model may show."
+        default=defaults.RETRAIN_LABEL_TOLERANCE,
+        ge=0,
+        description="Largest per-label F1 drop a retrained model may show.",
     )
     claim_minutes: float = Field(
         default=10.0, gt=0, description="How long a queue item stays claimed by a reviewer."
@@ -90,6 +96,12 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each API worker checks models/ACTIVE for a new model.",
     )
+
+
+def setting_default(name: str):
+    """The default of setting ``name``: library signatures take theirs from here, so that a
+    library called without settings behaves as the service does."""
+    return Settings.model_fields[name].default
 
 
 @cache

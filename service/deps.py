@@ -9,41 +9,37 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.active_model import ActiveModel, LoadedModel
+from service.active_model import LoadedModel
 from service.config import Settings
-from service.errors import ApiError
-from service.scorer import Scorer
-from service.store.service import Store
+from service.scorer import ModelUnavailable, Scorer
+from service.store.db import Database
+from training.errors import Unavailable
 
 
 async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-async def get_active(request: Request) -> ActiveModel:
-    return request.app.state.active_model
-
-
 async def get_loaded(request: Request) -> LoadedModel:
     loaded = request.app.state.active_model.current
     if loaded is None:
         reason = request.app.state.active_model.last_error or "no model is loaded yet"
-        raise ApiError(503, "model_unavailable", f"{reason}")
+        raise ModelUnavailable(reason)
     return loaded
 
 
-async def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Database:
     return usable_store(request)
 
 
-def usable_store(request: Request) -> Store:
+def usable_store(request: Request) -> Database:
     """The review store, or 503 saying what is missing (the check runs again each time until
     the operator has fixed it)."""
     store = request.app.state.store
     if store.problem:
         store.check()  # the operator may have run the migrations since
     if store.problem:
-        raise ApiError(503, "store_unavailable", store.problem)
+        raise Unavailable(store.problem, code="store_unavailable")
     return store
 
 
@@ -52,7 +48,6 @@ async def get_scorer(request: Request) -> Scorer:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-ActiveModelDep = Annotated[ActiveModel, Depends(get_active)]
 LoadedModelDep = Annotated[LoadedModel, Depends(get_loaded)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
-StoreDep = Annotated[Store, Depends(get_store)]
+StoreDep = Annotated[Database, Depends(get_store)]

@@ -1,4 +1,6 @@
-"""API errors: one exception type, and the handlers that turn every failure into JSON.
+"""API errors: the HTTP status of each kind of Gravewatch error, one error the API raises
+itself (``ApiError``, for what only HTTP has: keys, limits, bodies), and the handlers that turn
+every failure into JSON.
 
 Every error body is ``{"error": {"code": "...", "message": "..."}}``; the message says what to fix.
 """
@@ -14,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.store.repository import StoreError
+from training.errors import Conflict, GravewatchError, InvalidInput, NotFound, Unavailable
 
 log = logging.getLogger("gravewatch.api")
 
@@ -30,15 +32,27 @@ class ErrorResponse(BaseModel):
     error: ErrorDetail = Field(description="What went wrong.")
 
 
-class ApiError(Exception):
-    """A request the API refuses; carries the HTTP status, a code and a message."""
+class ApiError(GravewatchError):
+    """A request the API refuses for a reason only HTTP has (a key, a limit, a body); carries
+    its status. Everything else raises a Gravewatch error, whose kind gives the status."""
 
     def __init__(self, status: int, code: str, message: str, headers=None) -> None:
-        super().__init__(message)
+        super().__init__(message, code)
         self.status = status
-        self.code = code
-        self.message = message
         self.headers = headers
+
+
+STATUS_OF_KIND = {InvalidInput: 422, NotFound: 404, Conflict: 409, Unavailable: 503}
+
+
+def status_of(exc: GravewatchError) -> int:
+    """The HTTP status for a Gravewatch error: its own for an ApiError, else its kind's."""
+    if isinstance(exc, ApiError):
+        return exc.status
+    for kind, status in STATUS_OF_KIND.items():
+        if isinstance(exc, kind):
+            return status
+    return 500
 
 
 def error_response(status: int, code: str, message: str, headers=None) -> JSONResponse:
@@ -72,9 +86,10 @@ STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_l
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
+    @app.exception_handler(GravewatchError)
+    async def _gravewatch_error(request: Request, exc: GravewatchError) -> JSONResponse:
+        headers = exc.headers if isinstance(exc, ApiError) else None
+        return error_response(status_of(exc), exc.code, exc.message, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     async def _store_failed(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -91,10 +106,6 @@ def install_error_handlers(app: FastAPI) -> None:
             f"the review store failed ({type(exc).__name__}); the operator has the details in "
             "the log",
         )
-
-    @app.exception_handler(StoreError)
-    async def _store_error(request: Request, exc: StoreError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

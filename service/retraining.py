@@ -26,10 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from service.config import Settings
+from service.store.db import Database
 from service.store.export import review_record
-from service.store.repository import StoreError, now, training_reviews
-from service.store.service import Store
+from service.store.repository import now, training_reviews
 from service.store.tables import JobRow
+from training.errors import Conflict
 from training.retrain import retrain
 from training.schemas import Record
 
@@ -42,16 +43,12 @@ _LONGEST_LINE = 2000
 log = logging.getLogger(__name__)
 
 
-class JobConflict(StoreError):
-    status = 409
-
-
 def _runner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def start_job(store: Store, requested_by: str, force: bool) -> JobRow:
-    """A new queued retraining job, or JobConflict naming the one already running."""
+def start_job(store: Database, requested_by: str, force: bool) -> JobRow:
+    """A new queued retraining job, or Conflict naming the one already running."""
     try:
         with store.sessions.begin() as session:
             job = JobRow(
@@ -72,12 +69,14 @@ def start_job(store: Store, requested_by: str, force: bool) -> JobRow:
         with store.sessions() as session:
             running = session.scalar(select(JobRow).where(JobRow.running == 1))
         which = f"job {running.id}" if running else "another job"
-        raise JobConflict(
-            "retrain_running", f"a retraining is already under way: {which}"
+        raise Conflict(
+            f"a retraining is already under way: {which}; wait for it (GET /v1/jobs/ID) and "
+            "try again",
+            code="retrain_running",
         ) from None
 
 
-def _update(store: Store, job_id: int, **values) -> None:
+def _update(store: Database, job_id: int, **values) -> None:
     with store.sessions.begin() as session:
         job = session.get(JobRow, job_id)
         for key, value in values.items():
@@ -85,7 +84,7 @@ def _update(store: Store, job_id: int, **values) -> None:
         job.updated_at = now()
 
 
-def reviewed_records(store: Store, double_review: bool = False) -> list[Record]:
+def reviewed_records(store: Database, double_review: bool = False) -> list[Record]:
     """The settled review of every document (``training_reviews``): in double review, only
     documents two reviewers agree on or an admin has adjudicated."""
     needed = 2 if double_review else 1
@@ -95,12 +94,14 @@ def reviewed_records(store: Store, double_review: bool = False) -> list[Record]:
         ]
 
 
-def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
+def run_retrain_job(store: Database, settings: Settings, job_id: int) -> JobRow:
     """Run a queued job to its end; the finished row."""
     with store.sessions() as session:
         job = session.get(JobRow, job_id)
         if job is None or job.state != "queued":
-            raise StoreError("job_not_queued", f"job {job_id} is not waiting to run")
+            raise Conflict(
+                f"job {job_id} is not waiting to run: start a new one", code="job_not_queued"
+            )
         force_by = job.requested_by if job.force else None
     _update(
         store, job_id, state="running", stage="reading reviews", progress=0.05, runner=_runner()
@@ -131,7 +132,7 @@ def run_job(store: Store, settings: Settings, job_id: int) -> JobRow:
         return session.get(JobRow, job_id)
 
 
-def fail_job(store: Store, job_id: int, error: str) -> None:
+def fail_job(store: Database, job_id: int, error: str) -> None:
     """Mark a job that could not run failed, so that it no longer blocks the next one."""
     _update(store, job_id, state="failed", error=error, running=None)
 
@@ -157,7 +158,7 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> list[str] | None:
     return [line[:_LONGEST_LINE] for line in out[-lines:]]
 
 
-def launch(settings: Settings, job_id: int, store: Store | None = None) -> subprocess.Popen:
+def launch(settings: Settings, job_id: int, store: Database | None = None) -> subprocess.Popen:
     """Run the job in a new process (``gravewatch retrain --job``) with this service's
     settings, its output appended to ``job_log_path``. With ``store``, a thread waits for the
     process and marks the job failed if it exits without finishing it."""
@@ -190,7 +191,7 @@ def launch(settings: Settings, job_id: int, store: Store | None = None) -> subpr
     return process
 
 
-def _watch(store: Store, job_id: int, process: subprocess.Popen, path: Path) -> None:
+def _watch(store: Database, job_id: int, process: subprocess.Popen, path: Path) -> None:
     """Wait for the job's process; if it exits while the job is still queued or running (it
     failed before it could record why, or was killed), mark the job failed."""
     status = process.wait()
@@ -207,7 +208,7 @@ def _watch(store: Store, job_id: int, process: subprocess.Popen, path: Path) -> 
         log.warning("could not record the end of job %s", job_id, exc_info=True)
 
 
-def fail_interrupted(store: Store, never_started_after: timedelta = timedelta(minutes=5)) -> int:
+def fail_interrupted(store: Database, never_started_after: timedelta = timedelta(minutes=5)) -> int:
     """Mark failed the jobs of this host whose process is gone, and jobs queued for longer than
     ``never_started_after`` that no process took; how many."""
     host = socket.gethostname()

@@ -45,13 +45,6 @@ def _plain_text(value: str) -> str:
 PlainText = Annotated[str, AfterValidator(_plain_text)]
 
 
-def is_blank(text: str) -> bool:
-    """No character but whitespace (Python's ``str.isspace``) and U+FEFF: the one rule for an
-    empty passage, in the API (documented by ``ClassifyRequest.text``'s pattern) and in batch
-    input."""
-    return not text.replace("\ufeff", "").strip()
-
-
 class ClassifyRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -149,21 +142,12 @@ class ReviewSpan(BaseModel):
     end: int = Field(gt=0, description="One past the last character (code points).")
 
 
-def _each_once(labels: list[str]) -> list[str]:
-    repeated = sorted({label for label in labels if labels.count(label) > 1})
-    if repeated:
-        raise PydanticCustomError(
-            "repeated_label",
-            "names {labels} more than once: give each label once",
-            {"labels": ", ".join(repeated)},
-        )
-    return labels
-
-
 class ReviewCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    labels: Annotated[list[LabelId], AfterValidator(_each_once)] = Field(
+    # Each once, every label with a span, spans inside the text: checked by the store with the
+    # corpus's own rule (``training.schemas.annotation_problems``).
+    labels: list[LabelId] = Field(
         description="Every label the document carries, each once (empty: none applies).",
         json_schema_extra={"uniqueItems": True},
     )

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from training.errors import Unavailable
 from training.predict import Predictor
 from training.schemas import Prediction
 
@@ -23,8 +24,10 @@ class _Job:
     future: asyncio.Future = field(repr=False)
 
 
-class ModelUnavailable(Exception):
+class ModelUnavailable(Unavailable):
     """No model is loaded in this worker."""
+
+    code = "model_unavailable"
 
 
 class Scorer:

@@ -128,8 +128,8 @@ def store_url(request, tmp_path) -> str:
 @pytest.fixture
 def store(store_url):
     """The review store on ``store_url``, closed after the test."""
-    from service.store.service import Store
+    from service.store.db import Database
 
-    s = Store(store_url)
+    s = Database(store_url)
     yield s
     s.close()

@@ -1,4 +1,5 @@
-"""Factories shared by the tests: keys, stored documents, apps, the score command."""
+"""Factories shared by the tests: keys, stored documents, apps, the score command, batch
+inputs (corpus documents, a feed, a page)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.service import Store
+from service.store.db import Database
+from training.corpus import read_corpus
 
 
-def key(store: Store, name: str, role: str) -> dict:
+def key(store: Database, name: str, role: str) -> dict:
     """Authorization headers for a new key ``name`` with ``role``."""
     with store.sessions.begin() as session:
         return {"Authorization": f"Bearer {repo.create_key(session, name, role)}"}
@@ -68,3 +70,39 @@ def clone_model(source: Path, version: str, new: str, models: Path | None = None
     sums["card.json"] = hashlib.sha256(card_path.read_bytes()).hexdigest()
     (models / new / "checksums.json").write_text(json.dumps(sums))
     return new
+
+
+RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>School attacked</title><link>https://news.example/a</link><guid>a1</guid>
+<pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate>
+<description>&lt;p&gt;Gunmen &lt;b&gt;burned&lt;/b&gt; the school.&lt;/p&gt;</description></item>
+<item><title>Markets</title><link>https://news.example/b</link>
+<description>Markets reopened.</description></item></channel></rss>"""
+PAGE = """<html><head><title>Village raided</title></head><body>
+<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/sport">Sport</a></nav>
+<article><h1>Village raided</h1>
+<p>Fighters raided the village of Kalo on Tuesday night and abducted fourteen boys, according
+to local officials who spoke to reporters in the district town the next morning.</p>
+<p>The army said it had sent troops to pursue the group, which has attacked several villages in
+the area since the start of the rainy season, and called on residents to stay calm.</p>
+<p>Aid agencies said families who fled the raid were sheltering in a school and a church.</p>
+</article><footer>Copyright 2026 Example News. All rights reserved. Cookie settings.</footer>
+</body></html>"""
+
+
+def corpus_lines(n: int) -> list[dict]:
+    """``n`` documents from the shipped corpus; every tenth repeats the one five before it with
+    a dateline added (a syndicated copy)."""
+    texts = [r.text for r in read_corpus()]
+    docs = []
+    for i in range(n):
+        if i % 10 == 9:
+            docs.append({"id": f"d{i}", "text": "BUNIA (Wire) - " + docs[i - 5]["text"]})
+        else:
+            docs.append({"id": f"d{i}", "text": texts[i % len(texts)]})
+    return docs
+
+
+def write(path: Path, docs: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    return path

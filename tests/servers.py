@@ -1,14 +1,17 @@
-"""A real uvicorn server on a free loopback port, for tests that need real HTTP."""
+"""Real servers on free loopback ports, for tests that need real HTTP: the API under uvicorn,
+and a small web server of feeds and pages (``Handler``)."""
 
 import socket
 import threading
 import time
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler
 
 import uvicorn
 
 from service.app import create_app
 from service.config import Settings
+from tests.factories import PAGE, RSS
 
 
 def free_port() -> int:
@@ -34,3 +37,36 @@ def live_server(settings: Settings):
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+class Handler(BaseHTTPRequestHandler):
+    flaky_calls = 0
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/feed":
+            self._send(200, RSS.encode(), "application/rss+xml")
+        elif self.path == "/page":
+            self._send(200, PAGE.encode(), "text/html; charset=utf-8")
+        elif self.path == "/slow":
+            time.sleep(1.5)
+            self._send(200, b"late")
+        elif self.path == "/big":
+            self._send(200, b"x" * 50_000)
+        elif self.path == "/flaky":
+            Handler.flaky_calls += 1
+            if Handler.flaky_calls < 3:
+                self._send(503, b"busy")
+            else:
+                self._send(200, RSS.encode(), "application/rss+xml")
+        else:
+            self._send(404, b"not found")

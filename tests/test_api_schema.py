@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.service import Store
+from service.store.db import Database
 from tests.servers import live_server
 
 LIMITS = {"max_text_chars": 2000, "max_batch_items": 8}
@@ -37,11 +37,13 @@ def api(request, trained, tmp_path_factory, monkeypatch_module):
     url = migrated_store_url(request.param, folder)
     models = folder / "models"
     shutil.copytree(trained[0], models)
-    store = Store(url)
+    store = Database(url)
     with store.sessions.begin() as session:
         key = repo.create_key(session, "schemathesis", "admin")
     store.close()
-    monkeypatch_module.setattr("service.routes.models.launch", lambda settings, job_id, store=None: None)
+    monkeypatch_module.setattr(
+        "service.routes.models.launch", lambda settings, job_id, store=None: None
+    )
     settings = Settings(models_dir=models, database_url=url, data_dir=folder, **LIMITS)
     with live_server(settings) as base:
         yield base, {"Authorization": f"Bearer {key}"}

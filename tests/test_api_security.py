@@ -219,9 +219,9 @@ def test_a_review_names_each_label_once(client, reviewable):
         headers=admin,
     )
     assert response.status_code == 422
-    assert error_of(response) == {
-        "code": "invalid_request",
-        "message": "labels: names abduction more than once: give each label once",
+    assert error_of(response) == {  # the corpus's rule and wording (test_annotation_rules)
+        "code": "repeated_label",
+        "message": "labels: abduction listed more than once: give each label once",
     }
 
 

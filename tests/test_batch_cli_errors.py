@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import get_settings
 from tests.factories import score
-from tests.servers import free_port
-from tests.test_batch_fetch import Handler
+from tests.servers import Handler, free_port
 
 runner = CliRunner()
 GOOD = json.dumps({"id": "ok", "text": "Militiamen abducted four girls aged 12 near Djugu."})

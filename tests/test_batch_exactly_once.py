@@ -11,9 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.batch.lock import OutputLock
-from tests.factories import score
-from tests.test_batch_job import corpus_lines, write
-from tests.test_batch_sources import RSS
+from tests.factories import RSS, corpus_lines, score, write
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent

@@ -9,40 +9,7 @@ import pytest
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher
 from service.batch.sources import SourceOptions, read_sources
-from tests.test_batch_sources import PAGE, RSS
-
-
-class Handler(BaseHTTPRequestHandler):
-    flaky_calls = 0
-
-    def log_message(self, *args):
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self):
-        if self.path == "/feed":
-            self._send(200, RSS.encode(), "application/rss+xml")
-        elif self.path == "/page":
-            self._send(200, PAGE.encode(), "text/html; charset=utf-8")
-        elif self.path == "/slow":
-            time.sleep(1.5)
-            self._send(200, b"late")
-        elif self.path == "/big":
-            self._send(200, b"x" * 50_000)
-        elif self.path == "/flaky":
-            Handler.flaky_calls += 1
-            if Handler.flaky_calls < 3:
-                self._send(503, b"busy")
-            else:
-                self._send(200, RSS.encode(), "application/rss+xml")
-        else:
-            self._send(404, b"not found")
+from tests.servers import Handler
 
 
 @pytest.fixture(scope="module")

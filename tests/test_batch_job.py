@@ -16,30 +16,12 @@ from service.batch.job import JobOptions, run_job
 from service.batch.journal import JournalError
 from service.cli import app
 from service.config import get_settings
-from training.corpus import read_corpus
+from tests.factories import corpus_lines, write
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
 INCIDENT = "Militiamen abducted four girls aged 12 to 15 from a village near Djugu."
 FILLER = "The provincial assembly debated the budget for roads and markets on Monday. "
-
-
-def corpus_lines(n: int) -> list[dict]:
-    """``n`` documents from the shipped corpus; every tenth repeats the one five before it with
-    a dateline added (a syndicated copy)."""
-    texts = [r.text for r in read_corpus()]
-    docs = []
-    for i in range(n):
-        if i % 10 == 9:
-            docs.append({"id": f"d{i}", "text": "BUNIA (Wire) - " + docs[i - 5]["text"]})
-        else:
-            docs.append({"id": f"d{i}", "text": texts[i % len(texts)]})
-    return docs
-
-
-def write(path: Path, docs: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
-    return path
 
 
 def lines(path: Path) -> list[dict]:

@@ -8,27 +8,12 @@ import pytest
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher
 from service.batch.sources import SourceError, SourceOptions, check_sources, read_sources
+from tests.factories import PAGE, RSS
 
-RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
-<item><title>School attacked</title><link>https://news.example/a</link><guid>a1</guid>
-<pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate>
-<description>&lt;p&gt;Gunmen &lt;b&gt;burned&lt;/b&gt; the school.&lt;/p&gt;</description></item>
-<item><title>Markets</title><link>https://news.example/b</link>
-<description>Markets reopened.</description></item></channel></rss>"""
 ATOM = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
 <title>Feed</title><entry><title>Convoy blocked</title><id>urn:x:1</id>
 <link href="https://news.example/c"/><updated>2026-11-01T08:00:00Z</updated>
 <content type="html">&lt;p&gt;Trucks were turned back at the crossing.&lt;/p&gt;</content></entry></feed>"""
-PAGE = """<html><head><title>Village raided</title></head><body>
-<nav><a href="/">Home</a> | <a href="/world">World</a> | <a href="/sport">Sport</a></nav>
-<article><h1>Village raided</h1>
-<p>Fighters raided the village of Kalo on Tuesday night and abducted fourteen boys, according
-to local officials who spoke to reporters in the district town the next morning.</p>
-<p>The army said it had sent troops to pursue the group, which has attacked several villages in
-the area since the start of the rainy season, and called on residents to stay calm.</p>
-<p>Aid agencies said families who fled the raid were sheltering in a school and a church.</p>
-</article><footer>Copyright 2026 Example News. All rights reserved. Cookie settings.</footer>
-</body></html>"""
 
 
 def read(tmp_path, *paths, **options):

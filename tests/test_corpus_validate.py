@@ -39,7 +39,8 @@ def test_evidence_label_not_in_labels(write_jsonl):
         ],
     )
     assert messages(write_jsonl([rec])) == [
-        f"{write_jsonl([rec])}:1: evidence label 'abduction' is not in labels"
+        f"{write_jsonl([rec])}:1: evidence[0] (abduction 0-5): label 'abduction' is not among "
+        "the labels: add it to the labels or remove the span"
     ]
 
 
@@ -51,13 +52,16 @@ def test_offset_outside_text(write_jsonl):
         ]
     )
     (msg,) = messages(write_jsonl([rec]))
-    assert "ends outside the text (length 63)" in msg
+    assert msg.endswith(
+        "evidence[1] (killing_maiming 10-500): offsets must satisfy 0 <= start < end <= 63 "
+        "(the text's length in code points)"
+    )
 
 
 def test_label_without_span(write_jsonl):
     rec = make_record(evidence=[{"label": "killing_maiming", "start": 10, "end": 62}])
     (msg,) = messages(write_jsonl([rec]))
-    assert msg.endswith("label 'attacks_schools_hospitals' has no evidence span")
+    assert msg.endswith("label(s) attacks_schools_hospitals need at least one evidence span each")
 
 
 def test_duplicate_id_and_exact_duplicate_text(write_jsonl):
@@ -137,7 +141,7 @@ def test_offsets_count_code_points_in_any_script(write_jsonl):
         evidence=[{"label": "killing_maiming", "start": start, "end": len(text) + 1}],
     )
     (msg,) = messages(write_jsonl([beyond], name="beyond.jsonl"))
-    assert f"ends outside the text (length {len(text)})" in msg
+    assert f"0 <= start < end <= {len(text)} (the text's length in code points)" in msg
 
 
 def test_near_duplicates_are_compared_within_a_language(write_jsonl):

@@ -8,8 +8,7 @@ from service.app import create_app
 from service.cli import app as cli
 from service.config import Settings
 from service.store import repository as repo
-from service.store.db import upgrade
-from service.store.service import Store
+from service.store.db import Database, upgrade
 from tests.factories import clone_model
 from training.registry import active_version, mark_rejected, set_active, statuses
 
@@ -55,7 +54,7 @@ def api(registry, tmp_path):
     models = registry[0]
     url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(url)
-    store = Store(url)
+    store = Database(url)
     with store.sessions.begin() as session:
         admin = repo.create_key(session, "ops", "admin")
         reader = repo.create_key(session, "newsroom", "reader")
@@ -85,3 +84,46 @@ def test_a_damaged_version_cannot_be_promoted(registry, api):
     refused = client.post(f"/v1/models/{third}/promote", headers=admin)
     assert refused.status_code == 422 and "checksum" in refused.json()["error"]["message"]
     assert active_version(models) == second
+
+
+def test_rollback_to_a_damaged_version_is_refused_as_a_promotion_is(registry, api):
+    """The same registry error gets one status: a damaged model is 422 model_refused whether
+    it is promoted or rolled back to (rollback used to answer 409 no_earlier_model)."""
+    models, first, second, third = registry
+    client, admin, _ = api
+    assert client.post(f"/v1/models/{third}/promote", headers=admin).status_code == 200
+    (models / second / "model.joblib").write_bytes(b"not a model")
+    refused = client.post("/v1/models/rollback", headers=admin)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "model_refused"
+    assert "checksum" in refused.json()["error"]["message"]
+    assert active_version(models) == third
+
+
+def test_rollback_without_an_earlier_version_is_409(trained, models_copy, tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    store = Database(url)
+    with store.sessions.begin() as session:
+        admin = {"Authorization": f"Bearer {repo.create_key(session, 'ops', 'admin')}"}
+    store.close()
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.post("/v1/models/rollback", headers=admin)
+    assert response.status_code == 409
+    assert response.json()["error"] == {
+        "code": "no_earlier_model",
+        "message": f"no earlier model to roll back to from {trained[1].version}: promote a "
+        "version by name",
+    }
+
+
+def test_cli_reports_registry_errors_in_one_line(registry):
+    models, first, second, third = registry
+    env = {"GRAVEWATCH_MODELS_DIR": str(models)}
+    (models / third / "model.joblib").write_bytes(b"not a model")
+    refused = runner.invoke(cli, ["models", "promote", third], env=env)
+    assert refused.exit_code == 1 and refused.exception is not None
+    assert isinstance(refused.exception, SystemExit)
+    assert refused.output.startswith(f"error: model {third!r}: model.joblib does not match")
+    assert "Traceback" not in refused.output

@@ -36,7 +36,9 @@ def test_the_card_records_the_code_and_taxonomy_versions(trained):
 def test_a_model_of_other_feature_code_is_refused_with_a_message_to_retrain(trained, models_copy):
     card = trained[1]
     libraries = {**card.libraries, "gravewatch-features": "0-older"}
-    old = clone_model(models_copy, card.version, "29990101T000000000000Z-oldfea", libraries=libraries)
+    old = clone_model(
+        models_copy, card.version, "29990101T000000000000Z-oldfea", libraries=libraries
+    )
     with pytest.raises(IncompatibleModel) as refused:
         load_predictor(old, models_copy)
     message = str(refused.value)
@@ -55,7 +57,9 @@ def test_a_model_of_other_feature_code_is_refused_with_a_message_to_retrain(trai
 def test_a_model_trained_for_other_labels_is_refused(trained, models_copy):
     card = trained[1]
     taxonomy = {**card.taxonomy, "labels": list(reversed(LABELS))}
-    other = clone_model(models_copy, card.version, "29990101T000000000000Z-labels", taxonomy=taxonomy)
+    other = clone_model(
+        models_copy, card.version, "29990101T000000000000Z-labels", taxonomy=taxonomy
+    )
     with pytest.raises(IncompatibleModel, match="trained for the labels .* retrain"):
         verify(other, models_copy)
 

@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 import training.retrain as retrain_module
 from service.cli import app as cli
-from service.store.db import upgrade
-from service.store.service import Store
+from service.store.db import Database, upgrade
 from service.store.tables import JobRow
 from tests.factories import clone_model
 from training.corpus import read_corpus
@@ -124,7 +123,7 @@ def test_the_retrain_command_says_why_and_what_to_do(models_copy, quick_candidat
     assert f"the active model {before} cannot be loaded" in run.output
     assert "gravewatch models promote" in run.output
     assert active_version(models_copy) == before
-    store = Store(url)
+    store = Database(url)
     with store.sessions() as session:
         (job,) = session.query(JobRow).all()
         assert job.state == "rejected" and job.result["compared"] is False

@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.db import upgrade
-from service.store.service import Store
+from service.store.db import Database, upgrade
 from service.store.tables import JobRow
 from training.registry import active_version
 
@@ -19,7 +18,7 @@ from training.registry import active_version
 def setup_store(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(url)
-    store = Store(url)
+    store = Database(url)
     with store.sessions.begin() as session:
         admin = {"Authorization": f"Bearer {repo.create_key(session, 'ops', 'admin')}"}
     return url, store, admin

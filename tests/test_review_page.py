@@ -11,8 +11,7 @@ from sqlalchemy import select
 
 from service.config import Settings
 from service.store import repository as repo
-from service.store.db import upgrade
-from service.store.service import Store
+from service.store.db import Database, upgrade
 from service.store.tables import DocumentRow, ReviewRow
 from tests.servers import live_server
 
@@ -76,7 +75,7 @@ class Site:
     """A live API with a migrated SQLite store, an ingest key to store documents and a
     reviewer key to review them."""
 
-    def __init__(self, base: str, store: Store, keys: dict[str, str]) -> None:
+    def __init__(self, base: str, store: Database, keys: dict[str, str]) -> None:
         self.base, self.store, self.keys = base, store, keys
 
     def add(self, text: str, source_id: str) -> tuple[str, list]:
@@ -124,7 +123,7 @@ class Site:
 def site(trained, tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     upgrade(url)
-    store = Store(url)
+    store = Database(url)
     with store.sessions.begin() as session:
         keys = {role: repo.create_key(session, f"k-{role}", role) for role in repo.ROLES}
     settings = Settings(models_dir=trained[0], database_url=url, data_dir=tmp_path)

@@ -10,8 +10,7 @@ import pytest
 
 from service.config import Settings
 from service.store import repository as repo
-from service.store.db import upgrade
-from service.store.service import Store
+from service.store.db import Database, upgrade
 from service.store.tables import DocumentRow
 from tests.servers import live_server
 from tests.test_review_page import ASTRAL, TEXT, Site, browser, select_text, shown_text
@@ -36,7 +35,7 @@ def make_site(trained, tmp_path):
     def make(**settings) -> Site:
         url = f"sqlite:///{tmp_path / 'store.db'}"
         upgrade(url)
-        store = Store(url)
+        store = Database(url)
         with store.sessions.begin() as session:
             keys = {role: repo.create_key(session, f"k-{role}", role) for role in repo.ROLES}
             keys["reviewer2"] = repo.create_key(session, "k-reviewer2", "reviewer")

@@ -13,7 +13,7 @@ from service.app import create_app
 from service.config import Settings
 from service.retraining import reviewed_records
 from service.store.agreement import cohen_kappa
-from service.store.service import Store
+from service.store.db import Database
 from service.store.tables import Base, DocumentRow, ReviewRow
 from tests.factories import add_documents, error_of, key
 from tests.test_store import CALM, INCIDENT, SHELLING, review
@@ -54,7 +54,7 @@ def ingest(store):
 
 def test_the_migrations_build_exactly_the_tables(store_url):
     """Alembic's head matches the table definitions (no column, index or type missing)."""
-    store = Store(store_url)
+    store = Database(store_url)
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     store.close()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
-from service.store.service import Store
+from service.store.db import Database
 from service.store.tables import DocumentRow, ReviewRow
 from tests.factories import add_documents, error_of, key
 from training.schemas import Record
@@ -485,7 +485,7 @@ def test_the_migration_gives_old_documents_opaque_ids_and_keeps_theirs_as_source
         )
     engine.dispose()
     command.upgrade(config, "head")
-    store = Store(url)
+    store = Database(url)
     with store.sessions() as session:
         doc, predictions, reviews = repo.get_document(session, document_id(INCIDENT))
         assert doc.source_id == "feeds/a.txt" and doc.text == INCIDENT

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from training.schemas import LABELS, LANGS, NEGATIVE_TYPES, Record
+from training.errors import InvalidInput
+from training.schemas import (
+    LABELS,
+    LANGS,
+    NEGATIVE_TYPES,
+    Record,
+    annotation_problems,
+    is_blank,
+)
 from training.segment import segment
 from training.taxonomy import LABELS_DIR
 
@@ -23,8 +31,10 @@ NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE_WORDS = 5
 
 
-class CorpusError(Exception):
+class CorpusError(InvalidInput):
     """The corpus cannot be read; the message lists the problems."""
+
+    code = "corpus_invalid"
 
 
 @dataclass(frozen=True)
@@ -90,25 +100,11 @@ def _read_lines(path: Path) -> tuple[list[tuple[int, str]], list[Problem]]:
 
 
 def check_record(record: Record) -> list[str]:
-    out = []
-    text = record.text
-    if text != text.strip():
-        out.append("text has leading or trailing whitespace")
-    if len(set(record.labels)) != len(record.labels):
-        out.append("a label is listed twice")
-    for span in record.evidence:
-        if span.label not in record.labels:
-            out.append(f"evidence label {span.label!r} is not in labels")
-        if span.end > len(text):
-            out.append(
-                f"evidence {span.label} [{span.start}, {span.end}) ends outside the text "
-                f"(length {len(text)})"
-            )
-        elif not text[span.start : span.end].strip():
-            out.append(f"evidence {span.label} [{span.start}, {span.end}) is only whitespace")
-    for label in record.labels:
-        if not any(s.label == label for s in record.evidence):
-            out.append(f"label {label!r} has no evidence span")
+    """The annotation rule every record and review follows (``annotation_problems``), then the
+    corpus's own: no whitespace around the text, and a negative_type exactly when unlabelled."""
+    out = [p.message for p in annotation_problems(record.text, record.labels, record.evidence)]
+    if record.text != record.text.strip() and not is_blank(record.text):
+        out.append("text has leading or trailing whitespace: remove it (offsets index the text)")
     if record.labels and record.negative_type:
         out.append("negative_type is set on a passage with labels")
     if not record.labels and not record.negative_type:
@@ -305,9 +301,14 @@ def read_labelled(path: Path | str) -> list[Record]:
             obj.setdefault("region", "unknown")
             if obj.get("labels") or obj.get("negative_type") not in (None, *NEGATIVE_TYPES):
                 obj["negative_type"] = None
-            rows.append(Record.model_validate(obj))
+            record = Record.model_validate(obj)
         except (json.JSONDecodeError, ValidationError) as e:
             problems.append(Problem(str(path), n, str(e).splitlines()[0]))
+            continue
+        found = annotation_problems(record.text, record.labels, record.evidence)
+        problems.extend(Problem(str(path), n, p.message) for p in found)
+        if not found:
+            rows.append(record)
     if problems:
         raise CorpusError("\n".join(str(p) for p in problems[:20]))
     return rows

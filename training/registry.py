@@ -41,7 +41,9 @@ import sklearn
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field, ValidationError
 
+from training.defaults import MODELS_DIR
 from training.encoder import ENCODER_PACKAGE, encoder_version
+from training.errors import Conflict, GravewatchError, InvalidInput, NotFound
 from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
 from training.schemas import LABELS
@@ -56,27 +58,51 @@ REJECTED_FILE = "REJECTED.json"
 LOCK_FILE = ".activation.lock"
 LOCK_TIMEOUT = 60.0
 """Seconds a change of the active model waits for another one to finish."""
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODELS_DIR = MODELS_DIR
 
 
-class RegistryError(Exception):
+class RegistryError(GravewatchError):
     """A model cannot be saved, found or trusted; the message says what to do."""
 
 
-class NoActiveModel(RegistryError):
+class ModelNotFound(RegistryError, NotFound):
+    """No model of that version in the models directory."""
+
+    code = "model_not_found"
+
+
+class ModelRefused(RegistryError, InvalidInput):
+    """A model that is incomplete, damaged or trained with other library versions."""
+
+    code = "model_refused"
+
+
+class RegistryConflict(RegistryError, Conflict):
+    """The registry's state does not allow it: no active model, no earlier one, a taken name."""
+
+    code = "registry_conflict"
+
+
+class NoActiveModel(RegistryConflict):
     """The registry has never had an active model (no ``ACTIVE`` file)."""
 
+    code = "no_active_model"
 
-class RegistryBusy(RegistryError):
+
+class RegistryBusy(RegistryConflict):
     """Another process held the activation lock for longer than the timeout."""
 
+    code = "registry_busy"
 
-class IncompatibleModel(RegistryError):
+
+class IncompatibleModel(ModelRefused):
     """A model was made by other library or feature-code versions, or for other labels."""
 
 
-class ActiveChanged(RegistryError):
+class ActiveChanged(RegistryConflict):
     """The active model is not the one the caller expected (another process changed it)."""
+
+    code = "active_changed"
 
 
 class ModelCard(BaseModel):
@@ -169,7 +195,7 @@ def save_model(
     models_dir.mkdir(parents=True, exist_ok=True)
     final = models_dir / card.version
     if final.exists():
-        raise RegistryError(f"model version {card.version} already exists in {models_dir}")
+        raise RegistryConflict(f"model version {card.version} already exists in {models_dir}")
     tmp = Path(tempfile.mkdtemp(dir=models_dir, prefix=f".tmp-{card.version}-"))
     try:
         joblib.dump(model, tmp / MODEL_FILE, compress=3)
@@ -210,7 +236,7 @@ class _Locked:
                 "finishes"
             ) from None
         except OSError as e:
-            raise RegistryError(
+            raise RegistryConflict(
                 f"cannot take the activation lock {self.lock.lock_file} ({e.strerror or e}): "
                 "the models directory must be writable by whoever changes the active model"
             ) from None
@@ -299,9 +325,10 @@ def rollback(models_dir: Path = DEFAULT_MODELS_DIR, by: str = "cli") -> str:
             if version != current and (models_dir / version).is_dir():
                 _activate(version, models_dir, by, f"rollback from {current}")
                 return version
-    raise RegistryError(
+    raise RegistryConflict(
         f"no earlier model to roll back to from {current}: the activation log names no other "
-        "version that is still registered"
+        "version that is still registered; promote a version by name",
+        code="no_earlier_model",
     )
 
 
@@ -362,12 +389,14 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
     except FileNotFoundError:
         raise NoActiveModel(
             f"no active model in {models_dir}: train one with `gravewatch train` "
-            "(the README's run command does this)"
+            "(the README's run command does this)",
+            code="no_active_model",
         ) from None
     if not version:
-        raise RegistryError(
+        raise RegistryConflict(
             f"{path} is empty: promote a version with `gravewatch models promote VERSION` "
-            "(`gravewatch models list` lists them) or train one with `gravewatch train`"
+            "(`gravewatch models list` lists them) or train one with `gravewatch train`",
+            code="no_active_model",
         )
     return version
 
@@ -375,11 +404,13 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
 def read_card(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     path = models_dir / version / CARD_FILE
     if not path.is_file():
-        raise RegistryError(f"model {version!r} not found in {models_dir}")
+        raise ModelNotFound(
+            f"model {version!r} not found in {models_dir}: `gravewatch models list` names them"
+        )
     try:
         return ModelCard.model_validate_json(path.read_text(encoding="utf-8", errors="replace"))
     except ValidationError as e:
-        raise RegistryError(
+        raise ModelRefused(
             f"model {version!r}: {CARD_FILE} is damaged ({e.error_count()} problem(s), first: "
             f"{e.errors()[0]['msg']}); retrain with `gravewatch train`"
         ) from None
@@ -391,21 +422,21 @@ def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     try:
         expected = json.loads((folder / CHECKSUM_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RegistryError(
+        raise ModelRefused(
             f"model {version!r} has no {CHECKSUM_FILE} in {models_dir}: it is incomplete or "
             "missing; retrain with `gravewatch train`"
         ) from None
     except (ValueError, UnicodeDecodeError):
         expected = None
     if not isinstance(expected, dict):
-        raise RegistryError(
+        raise ModelRefused(
             f"model {version!r}: {CHECKSUM_FILE} is damaged; refusing to load it. Retrain with "
             "`gravewatch train`"
         )
     for name in {MODEL_FILE, CARD_FILE, *expected}:
         path = folder / name
         if not path.is_file() or _sha256(path) != expected.get(name):
-            raise RegistryError(
+            raise ModelRefused(
                 f"model {version!r}: {name} does not match its recorded checksum; the artifact "
                 "was modified or damaged; refusing to load it. Retrain with `gravewatch train`"
             )
@@ -447,7 +478,9 @@ def load_predictor(
             "retrain with `gravewatch train`"
         ) from None
     if not isinstance(model, GraveViolationClassifier):
-        raise RegistryError(f"model {version!r} does not hold a GraveViolationClassifier")
+        raise ModelRefused(
+            f"model {version!r} does not hold a GraveViolationClassifier: retrain it"
+        )
     return Predictor(model=model, version=version), card
 
 

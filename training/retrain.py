@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from training.corpus import corpus_checksum, corpus_files, read_corpus, split_of
+from training.defaults import RETRAIN_LABEL_TOLERANCE, RETRAIN_MACRO_TOLERANCE
 from training.evaluate import EvaluationReport, evaluate
 from training.model import GraveViolationClassifier
 from training.registry import (
@@ -35,7 +36,7 @@ from training.registry import (
     read_card,
     set_active,
 )
-from training.schemas import LABELS, Record
+from training.schemas import LABELS, Record, annotation_problems, normalised_text
 from training.train import train_records
 
 
@@ -60,18 +61,32 @@ class Comparison(BaseModel):
         "was kept without a verdict on its quality.",
     )
     forced_by: str | None = Field(default=None, description="Who promoted it despite the gate.")
+    skipped_reviews: list[str] = Field(
+        default_factory=list,
+        description="Reviews left out because their annotation is invalid, each with why.",
+    )
 
 
-def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+def usable_reviews(reviews: Sequence[Record]) -> tuple[list[Record], list[str]]:
+    """The reviews that pass the annotation rule every corpus record passes
+    (``annotation_problems``), and one line per review left out, saying why."""
+    usable, skipped = [], []
+    for review in reviews:
+        problems = annotation_problems(review.text, review.labels, review.evidence)
+        if problems:
+            skipped.append(f"{review.id}: {'; '.join(p.message for p in problems)}")
+        else:
+            usable.append(review)
+    return usable, skipped
 
 
 def training_data(
     reviews: Sequence[Record], corpus: Sequence[Path | str] | None = None
 ) -> list[Record]:
     """The corpus without the passages that reviews cover, plus the reviews."""
-    reviewed = {_key(r.text) for r in reviews}
-    return [r for r in read_corpus(corpus) if _key(r.text) not in reviewed] + list(reviews)
+    reviewed = {normalised_text(r.text) for r in reviews}
+    corpus_records = read_corpus(corpus)
+    return [r for r in corpus_records if normalised_text(r.text) not in reviewed] + list(reviews)
 
 
 def gate(
@@ -115,8 +130,8 @@ def retrain(
     *,
     corpus: Sequence[Path | str] | None = None,
     seed: int = 0,
-    macro_tolerance: float = 0.01,
-    label_tolerance: float = 0.05,
+    macro_tolerance: float = RETRAIN_MACRO_TOLERANCE,
+    label_tolerance: float = RETRAIN_LABEL_TOLERANCE,
     force_by: str | None = None,
     by: str = "gravewatch retrain",
     progress: Callable[[str, float], None] = lambda stage, fraction: None,
@@ -128,6 +143,7 @@ def retrain(
     parameters (from its card), so that the comparison is between like and like."""
     if params is None:
         params = _active_parameters(models_dir)
+    reviews, skipped = usable_reviews(reviews)
     records = training_data(reviews, corpus)
     held_out = [r for r in reviews if split_of(r) == "eval"]
     evaluation = [r for r in records if split_of(r) == "eval"]
@@ -191,6 +207,7 @@ def retrain(
         reasons=reasons,
         forced_by=force_by if reasons else None,
         compared=unusable is None,
+        skipped_reviews=skipped,
     )
     if comparison.promoted:
         reason = "retrained" if not reasons else f"forced by {force_by} despite the gate"

@@ -1,10 +1,17 @@
-"""Typed records shared by the corpus, the model, the API and the batch output."""
+"""The types and rules every layer shares: the annotated record and its spans, the prediction
+schema, and the one rule each for a valid annotation (``annotation_problems``), a blank text
+(``is_blank``) and the text normalisation that deduplication compares (``normalised_text``).
+
+The corpus validator, the review store, retraining, batch scoring and the CLI all call these;
+none writes its own copy."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 LabelId = Literal[
     "killing_maiming",
@@ -39,12 +46,8 @@ class GoldSpan(BaseModel):
     label: LabelId
     start: int = Field(ge=0, description="First character (Python str index, code points).")
     end: int = Field(gt=0, description="One past the last character.")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> GoldSpan:
-        if self.end <= self.start:
-            raise ValueError(f"span end {self.end} must be greater than start {self.start}")
-        return self
+    # start < end <= len(text) is part of the annotation rule (``annotation_problems``): a span
+    # alone does not know its text.
 
 
 class Record(BaseModel):
@@ -106,3 +109,87 @@ class Prediction(BaseModel):
             "French, Spanish, Arabic, Ukrainian or Russian, so its scores are not reliable."
         ),
     )
+
+
+# ---- shared rules -----------------------------------------------------------------------------
+def is_blank(text: str) -> bool:
+    """No character but whitespace (Python's ``str.isspace``) and U+FEFF: the one rule for an
+    empty text, in the corpus, the API, batch input and the CLI."""
+    return not text.replace("\ufeff", "").strip()
+
+
+def normalised_text(text: str) -> str:
+    """The text as deduplication compares it: lowercased, whitespace runs as one space."""
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class AnnotationProblem:
+    """Why an annotation is invalid: a stable ``code`` and a message that says what to fix."""
+
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _span(span) -> tuple[str, int, int]:
+    if isinstance(span, Mapping):
+        return span["label"], span["start"], span["end"]
+    return span.label, span.start, span.end
+
+
+def annotation_problems(
+    text: str, labels: Sequence[str], evidence: Sequence
+) -> list[AnnotationProblem]:
+    """Every way ``labels`` and ``evidence`` (spans with ``label``, ``start``, ``end``, as
+    objects or mappings) fail to annotate ``text``: the one validity rule for corpus records
+    and reviews. Empty when the annotation is valid."""
+    out = []
+    if is_blank(text):
+        out.append(AnnotationProblem("blank_text", "text is blank: give the passage's text"))
+    repeated = sorted({label for label in labels if list(labels).count(label) > 1})
+    if repeated:
+        out.append(
+            AnnotationProblem(
+                "repeated_label",
+                f"labels: {', '.join(repeated)} listed more than once: give each label once",
+            )
+        )
+    for i, span in enumerate(evidence):
+        label, start, end = _span(span)
+        where = f"evidence[{i}] ({label} {start}-{end})"
+        if label not in labels:
+            out.append(
+                AnnotationProblem(
+                    "evidence_label_not_chosen",
+                    f"{where}: label {label!r} is not among the labels: add it to the labels "
+                    "or remove the span",
+                )
+            )
+        if not 0 <= start < end <= len(text):
+            out.append(
+                AnnotationProblem(
+                    "evidence_out_of_range",
+                    f"{where}: offsets must satisfy 0 <= start < end <= {len(text)} "
+                    "(the text's length in code points)",
+                )
+            )
+        elif is_blank(text[start:end]):
+            out.append(
+                AnnotationProblem(
+                    "evidence_blank",
+                    f"{where}: the span is only whitespace: select the words that state the act",
+                )
+            )
+    spanned = {_span(s)[0] for s in evidence}
+    missing = [label for label in dict.fromkeys(labels) if label not in spanned]
+    if missing:
+        out.append(
+            AnnotationProblem(
+                "label_without_evidence",
+                f"label(s) {', '.join(missing)} need at least one evidence span each",
+            )
+        )
+    return out

@@ -35,6 +35,7 @@ from typing import NamedTuple
 import numpy as np
 from datasketch import MinHash
 
+from training.schemas import normalised_text
 from training.segment import segment
 
 NUM_PERM = 32
@@ -49,10 +50,6 @@ _SENTENCE_END = re.compile(r"[.!?…؟][\"'”’»)\]]*$")  # a segment that en
 _EDGE = 1000  # characters at each end of a text searched for its lead and its sign-off
 _SCHEME = "affine32"
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=7, scheme=_SCHEME).permutations
-
-
-def normalised_text(text: str) -> str:
-    return " ".join(text.lower().split())
 
 
 def content_hash(text: str) -> str:

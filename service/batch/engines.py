@@ -15,35 +15,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.batch.dedup import content_hash, signature
-from service.batch.documents import Document
-from service.batch.output import OutputFormat, split_line
+from service.batch.documents import Document, DocumentPrediction
+from service.config import setting_default
+from training.errors import Unavailable
 from training.predict import Predictor
 from training.registry import load_predictor
+from training.schemas import Prediction
 
 
 @dataclass(slots=True)
 class Scored:
-    """A scored document as the job's writer needs it: its output line, already serialised,
-    cut where ``duplicate_of`` goes (``output.split_line``)."""
+    """A scored document as the job's writer needs it: its output row (``duplicate_of`` still
+    None: only the writer knows it) and its near-duplicate signature."""
 
     ordinal: int
-    id: str
-    head: str
-    tail: str
-    labels: list[str]
-    passages: int
-    content_hash: str
+    row: DocumentPrediction
     signature: bytes
-    prediction: dict | None = None  # only when the job also fills the review store
+
+    def prediction(self) -> dict:
+        """The prediction alone, as the review store keeps it."""
+        return self.row.model_dump(mode="json", include=set(Prediction.model_fields))
 
 
-class EngineError(Exception):
+class EngineError(Unavailable):
     """The engine cannot start (a Dask scheduler that does not answer); the message says why."""
 
 
-def score_batch(
-    predictor: Predictor, docs: list[Document], fmt: OutputFormat, keep: bool = False
-) -> list[Scored]:
+def score_batch(predictor: Predictor, docs: list[Document]) -> list[Scored]:
     if not docs:  # a batch of rejected records only
         return []
     predictions, passages = predictor.predict_with_passages(
@@ -51,31 +49,16 @@ def score_batch(
     )
     out = []
     for doc, pred, n_passages in zip(docs, predictions, passages, strict=True):
-        digest = content_hash(doc.text)
-        record = pred.model_dump()
-        record.update(
+        row = DocumentPrediction(
+            **dict(pred),
             source=doc.source,
             url=doc.url,
             title=doc.title,
             published=doc.published,
-            content_hash=digest,
+            content_hash=content_hash(doc.text),
             passages=n_passages,
-            duplicate_of=None,
         )
-        head, tail = split_line(record, fmt)
-        out.append(
-            Scored(
-                ordinal=doc.ordinal,
-                id=doc.id,
-                head=head,
-                tail=tail,
-                labels=[label.label for label in pred.labels],
-                passages=record["passages"],
-                content_hash=digest,
-                signature=signature(doc.text),
-                prediction=pred.model_dump(mode="json") if keep else None,
-            )
-        )
+        out.append(Scored(ordinal=doc.ordinal, row=row, signature=signature(doc.text)))
     return out
 
 
@@ -84,10 +67,8 @@ class Engine:
 
     workers: int = 1
 
-    def map(
-        self, batches: Iterable[list[Document]], fmt: OutputFormat, keep: bool = False
-    ) -> Iterator[list[Scored]]:
-        """Scored batches in order; ``keep`` also returns each prediction as a dict."""
+    def map(self, batches: Iterable[list[Document]]) -> Iterator[list[Scored]]:
+        """Scored batches in order."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -98,9 +79,9 @@ class InProcessEngine(Engine):
     def __init__(self, predictor: Predictor) -> None:
         self.predictor = predictor
 
-    def map(self, batches, fmt, keep=False):
+    def map(self, batches):
         for batch in batches:
-            yield score_batch(self.predictor, batch, fmt, keep)
+            yield score_batch(self.predictor, batch)
 
 
 _worker_predictor: Predictor | None = None
@@ -120,10 +101,10 @@ def _load_in_worker(version: str, models_dir: str) -> None:
         _worker_error = e
 
 
-def _score_in_worker(batch: list[Document], fmt: OutputFormat, keep: bool) -> list[Scored]:
+def _score_in_worker(batch: list[Document]) -> list[Scored]:
     if _worker_error is not None:
         raise _worker_error
-    return score_batch(_worker_predictor, batch, fmt, keep)
+    return score_batch(_worker_predictor, batch)
 
 
 def _bounded_in_order(submit, batches: Iterable, in_flight: int) -> Iterator:
@@ -149,9 +130,9 @@ class ProcessPoolEngine(Engine):
             workers, initializer=_load_in_worker, initargs=(predictor.version, str(models_dir))
         )
 
-    def map(self, batches, fmt, keep=False):
+    def map(self, batches):
         for result in _bounded_in_order(
-            lambda b: self.pool.apply_async(_score_in_worker, (b, fmt, keep)),
+            lambda b: self.pool.apply_async(_score_in_worker, (b,)),
             batches,
             2 * self.workers,
         ):
@@ -162,17 +143,19 @@ class ProcessPoolEngine(Engine):
         self.pool.join()
 
 
-def _score_with(
-    predictor: Predictor, batch: list[Document], fmt: OutputFormat, keep: bool
-) -> list[Scored]:
-    return score_batch(predictor, batch, fmt, keep)
+def _score_with(predictor: Predictor, batch: list[Document]) -> list[Scored]:
+    return score_batch(predictor, batch)
 
 
 class DaskEngine(Engine):
     """An existing Dask cluster (``scheduler``), or a local one with ``workers`` processes."""
 
     def __init__(
-        self, predictor: Predictor, scheduler: str | None, workers: int, timeout: float = 30.0
+        self,
+        predictor: Predictor,
+        scheduler: str | None,
+        workers: int,
+        timeout: float = setting_default("dask_connect_timeout"),
     ) -> None:
         from distributed import Client, LocalCluster
 
@@ -200,9 +183,9 @@ class DaskEngine(Engine):
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.model = self.client.scatter(predictor, broadcast=True)
 
-    def map(self, batches, fmt, keep=False):
+    def map(self, batches):
         for future in _bounded_in_order(
-            lambda b: self.client.submit(_score_with, self.model, b, fmt, keep, pure=False),
+            lambda b: self.client.submit(_score_with, self.model, b, pure=False),
             batches,
             2 * self.workers,
         ):

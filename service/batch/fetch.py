@@ -11,8 +11,11 @@ from pathlib import Path
 
 import httpx
 
+from service.config import setting_default
+from training.errors import Unavailable
 
-class FetchError(Exception):
+
+class FetchError(Unavailable):
     """A URL could not be fetched; the message says why."""
 
 
@@ -26,9 +29,9 @@ class Fetched:
 @dataclass(frozen=True)
 class Fetcher:
     cache_dir: Path | None
-    timeout: float = 20.0
-    max_bytes: int = 20 * 1024 * 1024
-    attempts: int = 3
+    timeout: float = setting_default("fetch_timeout")
+    max_bytes: int = setting_default("fetch_max_bytes")
+    attempts: int = setting_default("fetch_attempts")
     backoff: float = 0.5
 
     def get(self, url: str) -> Fetched:

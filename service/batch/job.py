@@ -33,6 +33,8 @@ from service.batch.journal import (
 )
 from service.batch.lock import OutputLock
 from service.batch.sources import SourceOptions, column_names, expand_sources, read_inputs
+from service.config import setting_default
+from training.errors import Unavailable
 from training.registry import RegistryError, active_version, list_versions, load_predictor
 from training.schemas import LABELS
 
@@ -43,11 +45,11 @@ class JobOptions:
     output: Path
     format: output.OutputFormat = "jsonl"
     source_options: SourceOptions = field(default_factory=SourceOptions)
-    batch_size: int = 256
+    batch_size: int = setting_default("score_batch_size")
     engine: Literal["local", "dask"] = "local"
     workers: int = 1
     scheduler: str | None = None
-    scheduler_timeout: float = 30.0
+    scheduler_timeout: float = setting_default("dask_connect_timeout")
     model: str | None = None
     progress: bool = False
     store_url: str | None = None  # also add documents and predictions to this review store
@@ -164,12 +166,12 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
         predictor = _predictor(options, models_dir)
         store = None
         if options.store_url:
-            from service.store.service import Store
+            from service.store.db import Database
 
-            store = Store(options.store_url)
+            store = Database(options.store_url)
             store.check()
             if store.problem:
-                raise JournalError(store.problem)
+                raise Unavailable(store.problem, code="store_unavailable")
         journal = Journal(out, _job_description(options, predictor.version), options.restart)
         try:
             return _run(options, inputs, predictor, journal, store, models_dir, fetch)
@@ -229,7 +231,7 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
             if journal.progress.out_size == 0:
                 write(output.header(options.format).encode("utf-8"))
             batches = _batches(records, journal.progress.records_done, options.batch_size, plan)
-            for scored in engine.map(batches, options.format, keep=store is not None):
+            for scored in engine.map(batches):
                 batch = plan.popleft()
                 if store is not None:
                     _store_batch(store, batch, scored, predictor.thresholds)
@@ -258,18 +260,19 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
 def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, write) -> list:
     lines, firsts = [], []
     for item in scored:
-        first = index.find(item.content_hash, item.signature)
+        row = item.row
+        first = index.find(row.content_hash, item.signature)
         summary.documents += 1
         summary.documents_this_run += 1
         if first is not None:
             summary.duplicates += 1
         else:
-            index.add(item.id, item.content_hash, item.signature)
-            firsts.append((item.id, item.content_hash, item.signature))
-            summary.passages += item.passages
-            for label in item.labels:
-                summary.labels[label] += 1
-        lines.append(output.fill_duplicate(item.head, item.tail, first, fmt))
+            index.add(row.id, row.content_hash, item.signature)
+            firsts.append((row.id, row.content_hash, item.signature))
+            summary.passages += row.passages
+            for label in row.labels:
+                summary.labels[label.label] += 1
+        lines.append(output.line(row.model_copy(update={"duplicate_of": first}), fmt))
     write("".join(lines).encode("utf-8"))
     return firsts
 
@@ -284,8 +287,8 @@ def _store_batch(store, batch: _Batch, scored: list[Scored], thresholds) -> None
             store_prediction(
                 session,
                 text=doc.text,
-                content_hash=item.content_hash,
-                prediction=item.prediction,
+                content_hash=item.row.content_hash,
+                prediction=item.prediction(),
                 thresholds=thresholds,
                 doc_id=doc.id,
                 source=doc.source,

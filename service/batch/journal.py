@@ -26,9 +26,10 @@ from pathlib import Path
 
 from service.batch.dedup import DuplicateIndex
 from service.batch.snapshot import changes
+from training.errors import Conflict
 
 
-class JournalError(Exception):
+class JournalError(Conflict):
     """The output belongs to another job, or cannot be resumed; the message says what to do."""
 
 

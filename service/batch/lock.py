@@ -11,8 +11,10 @@ import fcntl
 import os
 from pathlib import Path
 
+from training.errors import Conflict
 
-class LockedError(Exception):
+
+class LockedError(Conflict):
     """Another process is writing the same output."""
 
 

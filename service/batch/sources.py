@@ -22,7 +22,9 @@ from service.batch.dates import iso_date
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher, FetchError
 from service.batch.markup import fragment_text
-from service.schemas import is_blank
+from service.config import setting_default
+from training.errors import NotFound
+from training.schemas import is_blank
 
 InputFormat = Literal["auto", "jsonl", "json", "csv", "feed", "html", "text"]
 INPUT_FORMATS: tuple[str, ...] = InputFormat.__args__
@@ -40,7 +42,7 @@ EXTENSIONS: dict[str, InputFormat] = {
 }
 
 
-class SourceError(Exception):
+class SourceError(NotFound):
     """A source that cannot be read at all (missing path, unknown format)."""
 
 
@@ -56,10 +58,11 @@ class SourceOptions:
     title_column: str | None = None
     url_column: str | None = None
     published_column: str | None = None
-    max_document_chars: int = 2_000_000
+    max_document_chars: int = setting_default("max_document_chars")
 
 
-Record = Document | Rejected
+SourceItem = Document | Rejected
+"""What a source yields: a document to score, or a record that could not be read."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ def expand_sources(sources: list[str]) -> Inputs:
     return inputs
 
 
-def read_sources(sources: list[str], options: SourceOptions, fetcher: Fetcher) -> Iterator[Record]:
+def read_sources(
+    sources: list[str], options: SourceOptions, fetcher: Fetcher
+) -> Iterator[SourceItem]:
     """Every document and rejected record of ``sources``, in order, with ordinals."""
     return read_inputs(expand_sources(sources).items, options, fetcher)
 
@@ -133,7 +138,7 @@ def read_inputs(
     options: SourceOptions,
     fetcher: Fetcher,
     stdin: Callable[[], BinaryIO] | None = None,
-) -> Iterator[Record]:
+) -> Iterator[SourceItem]:
     """Every document and rejected record of ``inputs``, in order, with ordinals. ``stdin``
     opens what to read for ``-`` (default: this process's standard input)."""
     ordinals = _Ordinals()
@@ -197,7 +202,7 @@ def _read_stream(
     ordinals: _Ordinals,
     kind: InputFormat | None,
     what: str = "the file",
-) -> Iterator[Record]:
+) -> Iterator[SourceItem]:
     head = stream.peek(8192)
     if not head:
         yield Rejected(ordinals.take(), source, None, f"{what} is empty")
@@ -239,7 +244,7 @@ def _reject(source: str, line: int | None, reason: str) -> Rejected:
     return Rejected(-1, source, line, reason)
 
 
-def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     for n, raw in enumerate(stream, 1):
         if not raw.strip():
             continue
@@ -256,7 +261,7 @@ def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[Record]
         yield _from_object(obj, source, n)
 
 
-def _read_json(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_json(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     """A JSON array of records (``line`` is the record's place in it), or one record."""
     data = stream.read()
     try:
@@ -276,7 +281,7 @@ def _read_json(stream, source: str, options: SourceOptions) -> Iterator[Record]:
         yield _from_object(obj, source, n)
 
 
-def _from_object(obj, source: str, n: int) -> Record:
+def _from_object(obj, source: str, n: int) -> SourceItem:
     """A document from a JSON record: ``id`` and ``text``, or ``id``, ``title`` and ``body``."""
     if not isinstance(obj, dict):
         return _reject(source, n, "expected a JSON object with id and text")
@@ -320,7 +325,7 @@ def column_names(options: SourceOptions) -> dict[str, str]:
     return {k: getattr(options, k) or default for k, (default, _) in _CSV_COLUMNS.items()}
 
 
-def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
     reader = csv.DictReader(text)
     fields = reader.fieldnames or []
@@ -375,7 +380,7 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[Record]:
         yield _reject(source, reader.line_num, f"CSV error: {e}")
 
 
-def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     import feedparser
 
     feed = feedparser.parse(stream.read())
@@ -410,7 +415,7 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[Record]:
         )
 
 
-def _read_html(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     import trafilatura
 
     html = stream.read().decode("utf-8", errors="replace")
@@ -431,7 +436,7 @@ def _read_html(stream, source: str, options: SourceOptions) -> Iterator[Record]:
     )
 
 
-def _read_text(stream, source: str, options: SourceOptions) -> Iterator[Record]:
+def _read_text(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     data = stream.read()
     try:
         text = data.decode("utf-8")

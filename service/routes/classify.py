@@ -17,11 +17,9 @@ from service.schemas import (
     BatchResponse,
     ClassifyRequest,
     ClassifyResult,
-    is_blank,
 )
-from service.scorer import ModelUnavailable
 from service.store import repository as repo
-from training.schemas import LABELS, Prediction
+from training.schemas import LABELS, Prediction, is_blank
 
 from .responses import responses
 
@@ -87,10 +85,7 @@ async def _results(request: Request, items: list, predictions: list[Prediction])
 async def _score(
     scorer: ScorerDep, request: Request, texts: list[str], ids: list[str | None]
 ) -> list[Prediction]:
-    try:
-        predictions = await scorer.predict(texts, ids)
-    except ModelUnavailable as e:
-        raise ApiError(503, "model_unavailable", str(e)) from None
+    predictions = await scorer.predict(texts, ids)
     PASSAGES.inc(len(predictions))
     emitted = 0
     for p in predictions:

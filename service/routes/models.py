@@ -21,14 +21,8 @@ from service.retraining import (
 )
 from service.routes import JsonRoute
 from service.store.tables import JobRow
-from training.registry import (
-    ModelStatus,
-    RegistryBusy,
-    RegistryError,
-    rollback,
-    set_active,
-    statuses,
-)
+from training.errors import NotFound
+from training.registry import ModelNotFound, ModelStatus, rollback, set_active, statuses
 
 from .responses import responses
 
@@ -93,15 +87,10 @@ async def promote(version: str, request: Request, caller: Admin) -> Activated:
     another process has been changing the active model for over a minute."""
     folder = _models_dir(request) / version
     if not folder.is_dir() or version.startswith("."):
-        raise ApiError(404, "model_not_found", f"no model version {version!r}")
-    try:
-        await asyncio.to_thread(
-            set_active, version, _models_dir(request), f"api:{caller.name}", "promoted"
-        )
-    except RegistryBusy as e:
-        raise ApiError(409, "registry_busy", str(e)) from None
-    except RegistryError as e:
-        raise ApiError(422, "model_refused", str(e)) from None
+        raise ModelNotFound(f"no model version {version!r}: GET /v1/models lists them")
+    await asyncio.to_thread(
+        set_active, version, _models_dir(request), f"api:{caller.name}", "promoted"
+    )
     return Activated(active=version)
 
 
@@ -109,13 +98,12 @@ async def promote(version: str, request: Request, caller: Admin) -> Activated:
     "/models/rollback",
     response_model=Activated,
     summary="Re-activate the previously active version",
-    responses=responses(401, 403, 409),
+    responses=responses(401, 403, 409, 422),
 )
 async def roll_back(request: Request, caller: Admin) -> Activated:
-    try:
-        version = await asyncio.to_thread(rollback, _models_dir(request), f"api:{caller.name}")
-    except RegistryError as e:
-        raise ApiError(409, "no_earlier_model", str(e)) from None
+    """409 when there is no active model or no earlier one; 422, as for a promotion, when the
+    earlier model is damaged or incompatible."""
+    version = await asyncio.to_thread(rollback, _models_dir(request), f"api:{caller.name}")
     return Activated(active=version)
 
 
@@ -165,7 +153,7 @@ async def get_job(
         with store.sessions() as session:
             job = session.get(JobRow, job_id)
             if job is None:
-                raise ApiError(404, "job_not_found", f"no job {job_id}")
+                raise NotFound(f"no job {job_id}", code="job_not_found")
             public = JobPublic.model_validate(job, from_attributes=True)
         if public.state == "failed":
             public.log = log_tail(job_log_path(request.app.state.settings, job_id))

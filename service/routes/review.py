@@ -25,7 +25,7 @@ from service.schemas import (
 )
 from service.store import repository as repo
 from service.store.agreement import review_stats
-from service.store.repository import NotFound
+from training.errors import NotFound
 
 from .responses import responses
 
@@ -149,7 +149,7 @@ async def undo_bulk_accept(
     train); documents without another standing review go back to the queue. 409 when it was
     undone already."""
     if not BATCH.fullmatch(batch):
-        raise NotFound("batch_not_found", f"no bulk acceptance {batch!r}")
+        raise NotFound(f"no bulk acceptance {batch!r}", code="batch_not_found")
 
     def write() -> BulkUndoResult:
         with store.sessions.begin() as session:

@@ -1,13 +1,18 @@
-"""Engine, sessions and migrations."""
+"""The review store's database: its URL, engine, sessions, migrations and health."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("gravewatch.store")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -56,3 +61,32 @@ def upgrade(url: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
+
+
+@dataclass
+class Database:
+    """The review store's database as the API and the CLI use it: an engine, sessions, and
+    whether the schema is in place (``problem`` says what is missing)."""
+
+    url: str
+    sessions: sessionmaker[Session] = field(init=False)
+    problem: str | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.url)
+        self.sessions = sessions(self.engine)
+
+    def check(self) -> None:
+        """Note (rather than fail on) a missing schema or an unreachable database."""
+        try:
+            if not inspect(self.engine).has_table("reviews"):
+                self.problem = "the review store has no tables: run `gravewatch db upgrade`"
+            else:
+                self.problem = None
+        except SQLAlchemyError as e:
+            self.problem = f"the review store is unreachable ({type(e).__name__})"
+        if self.problem:
+            log.warning("review store unavailable", extra={"reason": self.problem})
+
+    def close(self) -> None:
+        self.engine.dispose()

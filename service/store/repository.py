@@ -16,29 +16,12 @@ from sqlalchemy.orm import Session
 
 from service.store.ids import document_id, is_document_id
 from service.store.tables import ApiKeyRow, DocumentRow, PredictionRow, ReviewRow, SkipRow
+from training.errors import Conflict, InvalidInput, NotFound
+from training.schemas import annotation_problems
 
 # Each role may do what the ones before it may: read (classify, models), store passages, review,
 # administer models.
 ROLES = ("reader", "ingest", "reviewer", "admin")
-
-
-class StoreError(Exception):
-    """A request the store refuses; ``status`` is the HTTP status that fits."""
-
-    status = 422
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class NotFound(StoreError):
-    status = 404
-
-
-class Conflict(StoreError):
-    status = 409
 
 
 def now() -> datetime:
@@ -110,11 +93,12 @@ def _document(session: Session, doc_id: str, *, for_update: bool = False) -> Doc
         else None
     )
     if doc is None:
-        raise NotFound("document_not_found", f"no document {doc_id!r} in the store")
+        raise NotFound(f"no document {doc_id!r} in the store", code="document_not_found")
     return doc
 
 
 def latest_prediction(session: Session, doc_id: str) -> dict | None:
+    """The document's most recent prediction (the one a bulk acceptance accepts)."""
     return session.scalar(
         select(PredictionRow.prediction)
         .where(PredictionRow.document_id == doc_id)
@@ -260,9 +244,9 @@ def _check_claim(doc: DocumentRow, reviewer: str) -> None:
     """The claim rule: a document another reviewer holds (claim not expired) is theirs."""
     if doc.claimed_by not in (None, reviewer) and doc.claimed_until > now():
         raise Conflict(
-            "claimed_by_another",
             f"document {doc.id} is claimed by {doc.claimed_by!r} until "
             f"{doc.claimed_until:%Y-%m-%d %H:%M:%S} UTC: take another one from the queue",
+            code="claimed_by_another",
         )
 
 
@@ -300,29 +284,6 @@ def _refresh_reviewed(session: Session, doc: DocumentRow, needed: int) -> None:
     doc.reviewed = len(reviewers) >= needed or bool(reviewers & _admins(session))
 
 
-def check_review(text: str, labels: list[str], evidence: list[dict]) -> None:
-    """Every span inside the text and for a chosen label; every label with a span."""
-    for i, span in enumerate(evidence):
-        where = f"evidence[{i}] ({span['label']} {span['start']}-{span['end']})"
-        if span["label"] not in labels:
-            raise StoreError(
-                "evidence_label_not_chosen",
-                f"{where}: label {span['label']!r} is not among the review's labels",
-            )
-        if not 0 <= span["start"] < span["end"] <= len(text):
-            raise StoreError(
-                "evidence_out_of_range",
-                f"{where}: offsets must satisfy 0 <= start < end <= {len(text)} "
-                "(the document's length in code points)",
-            )
-    missing = [label for label in labels if not any(s["label"] == label for s in evidence)]
-    if missing:
-        raise StoreError(
-            "label_without_evidence",
-            f"label(s) {', '.join(missing)} need at least one evidence span each",
-        )
-
-
 def add_review(
     session: Session,
     doc_id: str,
@@ -334,12 +295,15 @@ def add_review(
     needed: int = 1,
     batch: str | None = None,
 ) -> ReviewRow:
-    """Validate against the document's text and its claim, and append the review (a bulk
-    acceptance when ``batch`` is given). A reviewer who reviews a document again adds a new
+    """Check the claim and the annotation (the corpus's rule, ``annotation_problems``, against
+    the document's text), and append the review (a bulk acceptance when ``batch`` is given);
+    InvalidInput names every problem. A reviewer who reviews a document again adds a new
     version; their earlier ones stay in the history."""
     doc = _document(session, doc_id, for_update=True)
     _check_claim(doc, reviewer)
-    check_review(doc.text, labels, evidence)
+    problems = annotation_problems(doc.text, labels, evidence)
+    if problems:
+        raise InvalidInput("; ".join(p.message for p in problems), code=problems[0].code)
     review = ReviewRow(
         document_id=doc_id,
         reviewer=reviewer,
@@ -504,10 +468,10 @@ def withdraw_batch(session: Session, batch: str, admin: str, needed: int = 1) ->
         session.scalars(select(ReviewRow).where(ReviewRow.batch == batch).with_for_update())
     )
     if not reviews:
-        raise NotFound("batch_not_found", f"no bulk acceptance {batch!r}")
+        raise NotFound(f"no bulk acceptance {batch!r}", code="batch_not_found")
     standing = [r for r in reviews if r.withdrawn_at is None]
     if not standing:
-        raise Conflict("batch_withdrawn", f"bulk acceptance {batch!r} was already undone")
+        raise Conflict(f"bulk acceptance {batch!r} was already undone", code="batch_withdrawn")
     t = now()
     for review in standing:
         review.withdrawn_at = t
@@ -526,10 +490,12 @@ def _hash_key(key: str) -> str:
 def create_key(session: Session, name: str, role: str) -> str:
     """A new key for ``name`` with ``role``; only its hash is stored, the key is returned once."""
     if role not in ROLES:
-        raise StoreError("unknown_role", f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise InvalidInput(
+            f"role must be one of {', '.join(ROLES)}, not {role!r}", code="unknown_role"
+        )
     if session.scalar(select(ApiKeyRow).where(ApiKeyRow.name == name)) is not None:
-        raise StoreError(
-            "key_name_taken", f"a key named {name!r} exists; revoke it or pick another"
+        raise Conflict(
+            f"a key named {name!r} exists; revoke it or pick another", code="key_name_taken"
         )
     key = "gw_" + secrets.token_urlsafe(32)
     session.add(ApiKeyRow(name=name, role=role, key_hash=_hash_key(key), created_at=now()))
@@ -547,7 +513,9 @@ def revoke_key(session: Session, name: str) -> None:
         .values(revoked_at=now())
     )
     if result.rowcount == 0:
-        raise NotFound("key_not_found", f"no active key named {name!r}")
+        raise NotFound(
+            f"no active key named {name!r}: `gravewatch keys list` names them", code="key_not_found"
+        )
 
 
 def authenticate(session: Session, key: str) -> ApiKeyRow | None:
