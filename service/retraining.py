@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 from datetime import UTC, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -129,9 +128,10 @@ def launch(settings: Settings, job_id: int) -> subprocess.Popen:
     if settings.database_url:
         env["GRAVEWATCH_DATABASE_URL"] = settings.database_url
     return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "retrain", "--job", str(job_id)],
+        # -P: the installed Gravewatch, never a `service` folder in the working directory,
+        # which the child shares with this process so that relative settings mean the same.
+        [sys.executable, "-P", "-m", "service.cli", "retrain", "--job", str(job_id)],
         env=env,
-        cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

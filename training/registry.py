@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 from training.encoder import ENCODER_PACKAGE, encoder_version
 from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
+from training.resources import default_home
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
@@ -43,7 +44,7 @@ CHECKSUM_FILE = "checksums.json"
 ACTIVE_FILE = "ACTIVE"
 ACTIVATIONS_FILE = "ACTIVATIONS.jsonl"
 REJECTED_FILE = "REJECTED.json"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+DEFAULT_MODELS_DIR = default_home() / "models"
 
 
 class RegistryError(Exception):

@@ -9,7 +9,9 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+from training.resources import packaged
+
+MIGRATIONS = packaged("service.store", "migrations")
 
 
 def database_url(configured: str | None, data_dir: Path) -> str:
