@@ -2,12 +2,9 @@
 
 import json
 import os
-import queue
 import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -15,30 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from tests.servers import free_port
+from tests.servers import free_port, log_lines, wait_for_line
 
 GRAVEWATCH = str(Path(sys.executable).parent / "gravewatch")
-
-
-def _lines(stream) -> queue.Queue:
-    """The stream's lines, read by a thread so that the test can wait with a deadline."""
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in stream], daemon=True).start()
-    return lines
-
-
-def _wait_for_line(lines: queue.Queue, found, seconds: float = 120) -> str:
-    seen = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=0.5)
-        except queue.Empty:
-            continue
-        seen.append(line)
-        if found(line):
-            return line
-    raise AssertionError("no such line in the server's log:\n" + "".join(seen))
 
 
 @pytest.mark.parametrize(("log_format", "workers"), [("json", 1), ("text", 2)])
@@ -55,7 +31,7 @@ def test_serve_logs_the_address_it_listens_on(trained, tmp_path, log_format, wor
     server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"
-        line = _wait_for_line(_lines(server.stderr), lambda x: "listening" in x)
+        line = wait_for_line(log_lines(server.stderr), lambda x: "listening" in x)
         if log_format == "json":
             entry = json.loads(line)
             assert entry["message"] == f"Gravewatch listening on {url}"
