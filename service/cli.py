@@ -183,7 +183,10 @@ def train(
     except ValueError as e:
         if sample is None and overrides is None:
             raise
-        fail(f"training failed with --sample/--params: {e}")
+        fail(
+            f"training failed with --sample/--params: {e} (a larger sample or the default "
+            "parameters may train)"
+        )
     ev = card.evaluation
     sampled = card.corpus.get("sampled_from_records")
     typer.echo(
