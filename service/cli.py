@@ -180,7 +180,7 @@ def train(
         )
     except (CorpusError, RegistryError) as e:
         fail(str(e))
-    except ValueError as e:
+    except (ValueError, TypeError) as e:  # what the estimator says of a sample or a value
         if sample is None and overrides is None:
             raise
         fail(
