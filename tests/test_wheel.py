@@ -2,7 +2,7 @@
 trains, classifies, scores and serves: it ships everything it reads at run time, and its plain
 install (no extras) holds what serving needs and none of the optional parts.
 
-Slow by nature (a build, an install and a small training run, about 3 minutes on 2 cores):
+Slow by nature (a build, an install and a small training run: 37 s to 2 minutes on 2 cores):
 deselect with ``-m "not wheel"``."""
 
 import json
