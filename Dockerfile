@@ -18,11 +18,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN groupadd --gid 10001 gravewatch \
     && useradd --create-home --uid 10001 --gid 10001 gravewatch
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY training ./training
-COPY service ./service
-COPY labels ./labels
-RUN pip install --no-cache-dir -e . \
+# A plain (not editable) install: the taxonomy, corpus, review page and migrations are package
+# data, so the sources are not kept in the image.
+COPY pyproject.toml README.md /tmp/gravewatch/
+COPY training /tmp/gravewatch/training
+COPY service /tmp/gravewatch/service
+COPY labels /tmp/gravewatch/labels
+RUN pip install --no-cache-dir /tmp/gravewatch \
+    && rm -rf /tmp/gravewatch \
     && mkdir -p /app/models /app/data \
     && chown -R gravewatch:gravewatch /app/models /app/data
 

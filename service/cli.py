@@ -154,17 +154,74 @@ def corpus_stats_cmd(
 def train(
     corpus: Annotated[list[Path] | None, typer.Option(help="Corpus files or directories.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed (same corpus and seed, same model).")] = 0,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Train and evaluate on this many corpus records drawn at random (--seed): a "
+            "quick check, recorded in the model card; the model is weaker.",
+        ),
+    ] = None,
+    params: Annotated[
+        str | None,
+        typer.Option(
+            help="Estimator parameters as a JSON object, e.g. '{\"cv\": 3}' (recorded in the "
+            "model card)."
+        ),
+    ] = None,
 ) -> None:
     """Train on the corpus training split, register the model and make it active."""
     from training.train import train as train_model
 
-    card = train_model(corpus, seed=seed, models_dir=get_settings().models_dir)
+    overrides = _estimator_params(params) if params is not None else None
+    try:
+        card = train_model(
+            corpus,
+            seed=seed,
+            models_dir=get_settings().models_dir,
+            params=overrides,
+            sample=sample,
+        )
+    except (ValueError, TypeError) as e:  # what the estimator says of a sample or a value
+        if sample is None and overrides is None:
+            raise
+        fail(
+            f"training failed with --sample/--params: {e} (a larger sample or the default "
+            "parameters may train)"
+        )
     ev = card.evaluation
+    sampled = card.corpus.get("sampled_from_records")
     typer.echo(
-        f"trained {card.version} on {card.corpus['train_records']} passages; "
-        f"evaluation split macro-F1 {ev['macro_f1']:.3f}, negative FPR "
+        f"trained {card.version} on {card.corpus['train_records']} passages"
+        + (
+            f" (a sample of {card.corpus['records']} of {sampled} corpus records)"
+            if sampled
+            else ""
+        )
+        + f"; evaluation split macro-F1 {ev['macro_f1']:.3f}, negative FPR "
         f"{ev['negative_false_positive_rate']:.3f}; now active"
     )
+
+
+def _estimator_params(raw: str) -> dict:
+    """``--params``: a JSON object whose keys are the estimator's parameters."""
+    from training.model import GraveViolationClassifier
+
+    try:
+        params = json.loads(raw)
+    except json.JSONDecodeError as e:
+        fail(f"--params is not JSON ({e.msg} at character {e.pos}): {raw}", code=2)
+    if not isinstance(params, dict):
+        fail(f'--params takes a JSON object such as {{"cv": 3}}, not {raw}', code=2)
+    known = GraveViolationClassifier().get_params()
+    unknown = sorted(set(params) - set(known) - {"random_state"})
+    if unknown or "random_state" in params:
+        fail(
+            f"--params: unknown parameter {', '.join(unknown or ['random_state (use --seed)'])}; "
+            f"the estimator takes {', '.join(sorted(k for k in known if k != 'random_state'))}",
+            code=2,
+        )
+    return params
 
 
 @app.command()
@@ -395,24 +452,72 @@ def serve(
 
     import uvicorn
 
+    from service.logs import configure_logging
+
     settings = get_settings()
     if upgrade_db:
         _upgrade_db()
     if train_if_missing:
         _train_if_missing(settings.models_dir)
     workers = workers or settings.workers
+    host, port = host or settings.host, port or settings.port
+    _check_can_listen(host, port)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gravewatch-metrics-")
+    configure_logging(settings.log_format, settings.log_level)
+    _announce_when_listening(host, port, workers)
     uvicorn.run(
         "service.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=workers,
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=10,
     )
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with one line, before anything starts, when ``host:port`` cannot be bound (the port
+    is taken, the address is not this machine's)."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            fail(
+                f"cannot listen on {host}:{port}: {e.strerror or e}; pick another port with "
+                "--port or GRAVEWATCH_PORT, or another address with --host or GRAVEWATCH_HOST"
+            )
+
+
+def _announce_when_listening(host: str, port: int, workers: int) -> None:
+    """Log ``Gravewatch listening on http://HOST:PORT`` once the server accepts connections (a
+    single worker loads the model first), from a thread that opens a TCP connection to it."""
+    import logging
+    import socket
+    import threading
+    import time
+
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+    def wait() -> None:
+        while True:
+            try:
+                socket.create_connection((target, port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        logging.getLogger("gravewatch.serve").info(
+            "Gravewatch listening on %s", url, extra={"url": url, "workers": workers}
+        )
+
+    threading.Thread(target=wait, name="gravewatch-announce", daemon=True).start()
 
 
 @app.command()

@@ -10,21 +10,25 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from training import defaults
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from training.resources import default_home
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRAVEWATCH_", extra="ignore")
 
+    # Defaults: under the checkout when Gravewatch runs from one, else under the current
+    # working directory (an installed wheel); see training.resources.default_home.
     models_dir: Path = Field(
-        default=defaults.MODELS_DIR, description="Where model versions and ACTIVE live."
+        default_factory=lambda: defaults.MODELS_DIR,
+        description="Where model versions and ACTIVE live.",
     )
     data_dir: Path = Field(
-        default=PROJECT_ROOT / "data", description="Where local state (reports, database) lives."
+        default_factory=lambda: default_home() / "data",
+        description="Where local state (reports, database) lives.",
     )
     reports_dir: Path = Field(
-        default=PROJECT_ROOT / "reports", description="Where evaluation HTML reports are written."
+        default_factory=lambda: default_home() / "reports",
+        description="Where evaluation HTML reports are written.",
     )
     max_text_chars: int = Field(default=100_000, ge=1, description="Longest passage accepted.")
     score_batch_size: int = Field(default=256, ge=1, description="Passages scored per batch.")

@@ -176,9 +176,10 @@ def launch(settings: Settings, job_id: int, store: Database | None = None) -> su
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "retrain", "--job", str(job_id)],
+            # -P: the installed Gravewatch, never a `service` folder in the working directory,
+            # which the child shares with this process so that relative settings mean the same.
+            [sys.executable, "-P", "-m", "service.cli", "retrain", "--job", str(job_id)],
             env=env,
-            cwd=Path(__file__).resolve().parent.parent,
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,

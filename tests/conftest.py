@@ -1,7 +1,29 @@
+import importlib.util
 import json
+import os
 from pathlib import Path
 
 import pytest
+
+OPTIONAL_PARTS = {
+    "dask": ("distributed", "the [dask] extra: pip install -e '.[dask]'"),
+    "postgres": ("psycopg", "the [postgres] extra: pip install -e '.[postgres]'"),
+    "browser": ("playwright", "the [test] extra (Playwright) and Debian's chromium"),
+}
+"""Marker of an optional part's tests: (the module they need, what to install)."""
+
+
+def pytest_runtest_setup(item):
+    """An optional part's test is skipped, saying what to install, when the part is not
+    installed; a PostgreSQL test also when no database is named."""
+    for marker, (module, install) in OPTIONAL_PARTS.items():
+        if item.get_closest_marker(marker) and importlib.util.find_spec(module) is None:
+            pytest.skip(f"{marker}: {module} is not installed; install {install}")
+    if item.get_closest_marker("postgres") and not os.environ.get("GRAVEWATCH_TEST_DATABASE_URL"):
+        pytest.skip(
+            "postgres: GRAVEWATCH_TEST_DATABASE_URL is not set (a PostgreSQL database the tests "
+            "may empty, as .ci/run sets)"
+        )
 
 
 def make_record(**overrides) -> dict:
@@ -83,14 +105,13 @@ def _fresh_settings():
     get_settings.cache_clear()
 
 
-STORES = ["sqlite", "postgresql"]
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+"""The review stores the store tests run on (PostgreSQL: the ``postgres`` marker)."""
 
 
 def migrated_store_url(kind: str, folder: Path) -> str:
     """An empty, migrated review store: SQLite in ``folder``, or the PostgreSQL database that
     GRAVEWATCH_TEST_DATABASE_URL names (skips the test when it is not set)."""
-    import os
-
     from sqlalchemy import create_engine, text
 
     from service.store.db import upgrade

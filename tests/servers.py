@@ -1,6 +1,7 @@
 """Real servers on free loopback ports, for tests that need real HTTP: the API under uvicorn,
 and a small web server of feeds and pages (``Handler``)."""
 
+import queue
 import socket
 import threading
 import time
@@ -70,3 +71,26 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, RSS.encode(), "application/rss+xml")
         else:
             self._send(404, b"not found")
+
+
+def log_lines(stream) -> queue.Queue:
+    """The stream's lines, read by a thread so that the test can wait with a deadline."""
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in stream], daemon=True).start()
+    return lines
+
+
+def wait_for_line(lines: queue.Queue, found, seconds: float = 120) -> str:
+    """The first line for which ``found`` is true; fails, showing the lines read, after
+    ``seconds``."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        seen.append(line)
+        if found(line):
+            return line
+    raise AssertionError("no such line in the server's log:\n" + "".join(seen))

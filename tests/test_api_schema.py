@@ -11,6 +11,7 @@ from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database
+from tests.conftest import STORES
 from tests.servers import live_server
 
 LIMITS = {"max_text_chars": 2000, "max_batch_items": 8}
@@ -25,7 +26,7 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_dict(create_app(Settings(**LIMITS)).openapi(), config=CONFIG)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=STORES)
 def api(request, trained, tmp_path_factory, monkeypatch_module):
     """The live API with a migrated store, an admin key (so that every endpoint is exercised
     past authentication) and its own copy of the models (promote and rollback change it).

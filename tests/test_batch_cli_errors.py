@@ -158,8 +158,8 @@ def test_an_invalid_setting_is_one_line_for_every_command(command, variable, val
     assert result.output.splitlines() == [f"error: invalid setting {message}"]
 
 
+@pytest.mark.dask
 def test_an_unreachable_scheduler_is_named(env, tmp_path):
-    pytest.importorskip("distributed")
     src = tmp_path / "in.jsonl"
     src.write_text(GOOD + "\n")
     address = f"tcp://127.0.0.1:{free_port()}"

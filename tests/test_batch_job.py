@@ -153,8 +153,8 @@ def test_two_worker_processes_give_the_same_output(trained, tmp_path):
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
 
 
+@pytest.mark.dask
 def test_dask_local_cluster_gives_the_same_output(trained, tmp_path):
-    pytest.importorskip("distributed")
     src = write(tmp_path / "in.jsonl", corpus_lines(80))
     run_job(JobOptions([str(src)], tmp_path / "local.jsonl", batch_size=16), trained[0])
     run_job(

@@ -41,6 +41,14 @@ def test_image_runs_as_non_root_with_a_healthcheck_on_readyz():
     assert "/readyz" in " ".join(instruction("HEALTHCHECK"))
 
 
+def test_image_installs_the_package_not_the_checkout():
+    """A plain install (what tests/test_wheel.py runs outside the checkout), not an editable one
+    that would read the taxonomy and corpus from the copied sources."""
+    text = DOCKERFILE.read_text(encoding="utf-8").replace("\\\n", " ")
+    installs = re.findall(r"\bpip install\b[^\n]*", text)
+    assert installs and not any(re.search(r"\s(-e|--editable)\s", x) for x in installs)
+
+
 def test_entry_command_trains_on_first_start_and_serves(tmp_path):
     command = instruction("CMD")
     command[0] = str(BIN / command[0])

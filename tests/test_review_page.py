@@ -15,6 +15,8 @@ from service.store.db import Database, upgrade
 from service.store.tables import DocumentRow, ReviewRow
 from tests.servers import live_server
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TEXT = (
     "Witnesses said gunmen stormed the boarding school before dawn. "

@@ -3,10 +3,11 @@ defaults for the same settings from here (training never imports ``service/``)."
 
 from __future__ import annotations
 
-from pathlib import Path
+from training.resources import default_home
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-"""Where model versions, ``ACTIVE`` and the activation log live (GRAVEWATCH_MODELS_DIR)."""
+MODELS_DIR = default_home() / "models"
+"""Where model versions, ``ACTIVE`` and the activation log live (GRAVEWATCH_MODELS_DIR): the
+checkout's ``models/``, or under the working directory for an installed wheel."""
 
 RETRAIN_MACRO_TOLERANCE = 0.01
 """Largest macro-F1 drop a retrained model may show (GRAVEWATCH_RETRAIN_MACRO_TOLERANCE)."""

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from training.resources import packaged
 from training.schemas import LabelId
 
-LABELS_DIR = Path(__file__).resolve().parent.parent / "labels"
+LABELS_DIR = packaged("training", "labels")
 TAXONOMY_PATH = LABELS_DIR / "taxonomy.toml"
 
 

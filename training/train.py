@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,23 +65,32 @@ def fit_model(records: Sequence[Record], seed: int = 0, **params) -> GraveViolat
     )
 
 
+def sample_records(records: Sequence[Record], size: int, seed: int = 0) -> list[Record]:
+    """``size`` of the records drawn at random (``seed``), in their order; all when fewer."""
+    if size >= len(records):
+        return list(records)
+    keep = set(random.Random(seed).sample(range(len(records)), size))
+    return [r for i, r in enumerate(records) if i in keep]
+
+
 def train(
     corpus: Sequence[Path | str] | None = None,
     seed: int = 0,
     models_dir: Path = DEFAULT_MODELS_DIR,
     activate: bool = True,
     params: dict | None = None,
+    sample: int | None = None,
 ) -> ModelCard:
     """Fit on the corpus training split, evaluate on its evaluation split, save and activate;
-    ``params`` overrides the estimator's defaults."""
+    ``params`` overrides the estimator's defaults; ``sample`` trains and evaluates on that many
+    corpus records drawn at random (a quick check, recorded in the card)."""
     records = read_corpus(corpus)
+    data: dict = {"files": [str(p) for p in corpus_files(corpus)]}
+    if sample is not None:
+        data["sampled_from_records"] = len(records)
+        records = sample_records(records, sample, seed)
     return train_records(
-        records,
-        seed=seed,
-        models_dir=models_dir,
-        activate=activate,
-        data={"files": [str(p) for p in corpus_files(corpus)]},
-        params=params,
+        records, seed=seed, models_dir=models_dir, activate=activate, data=data, params=params
     )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+from training.resources import packaged
+
+WEB = packaged("service", "web")
 FILES = {"review.css": "text/css", "review.js": "text/javascript"}
 
 router = APIRouter(include_in_schema=False)

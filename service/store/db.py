@@ -12,9 +12,11 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from training.resources import packaged
+
 log = logging.getLogger("gravewatch.store")
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = packaged("service.store", "migrations")
 
 
 def database_url(configured: str | None, data_dir: Path) -> str:

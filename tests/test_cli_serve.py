@@ -1,0 +1,58 @@
+"""`gravewatch serve`: says where it listens, and refuses a port it cannot have in one line."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from service.cli import app
+from tests.servers import free_port, log_lines, wait_for_line
+
+GRAVEWATCH = str(Path(sys.executable).parent / "gravewatch")
+
+
+@pytest.mark.parametrize(("log_format", "workers"), [("json", 1), ("text", 2)])
+def test_serve_logs_the_address_it_listens_on(trained, tmp_path, log_format, workers):
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRAVEWATCH_MODELS_DIR": str(trained[0]),
+        "GRAVEWATCH_DATA_DIR": str(tmp_path),
+        "GRAVEWATCH_LOG_FORMAT": log_format,
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [GRAVEWATCH, "serve", "--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        line = wait_for_line(log_lines(server.stderr), lambda x: "listening" in x)
+        if log_format == "json":
+            entry = json.loads(line)
+            assert entry["message"] == f"Gravewatch listening on {url}"
+            assert entry["url"] == url and entry["workers"] == workers
+        else:
+            assert f"gravewatch.serve: Gravewatch listening on {url} " in line
+        assert httpx.get(f"{url}/healthz", timeout=10).json() == {"status": "ok"}
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def test_serve_on_a_taken_port_says_what_to_change(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"GRAVEWATCH_MODELS_DIR": str(tmp_path), "GRAVEWATCH_DATA_DIR": str(tmp_path)}
+        result = CliRunner().invoke(app, ["serve", "--port", str(port)], env=env)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use; pick another port "
+        "with --port or GRAVEWATCH_PORT, or another address with --host or GRAVEWATCH_HOST\n"
+    )
