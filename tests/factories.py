@@ -106,3 +106,35 @@ def corpus_lines(n: int) -> list[dict]:
 def write(path: Path, docs: list[dict]) -> Path:
     path.write_text("".join(json.dumps(d) + "\n" for d in docs))
     return path
+
+
+INCIDENT = "Gunmen stormed the school at night and abducted 40 girls aged 11 to 16."
+CALM = "The city council approved the new library budget on Monday."
+SHELLING = "Shelling hit the market, and residents said a boy was among the wounded."
+
+
+def review(client, doc_id, headers, labels, end=40):
+    """Post a review of ``labels``, each with the span ``[0, end)``; it must be stored."""
+    evidence = [{"label": label, "start": 0, "end": end} for label in labels]
+    response = client.post(
+        f"/v1/documents/{doc_id}/reviews",
+        json={"labels": labels, "evidence": evidence},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+
+
+def crash_after(monkeypatch, batches: int) -> None:
+    """Make the batch job crash (KeyboardInterrupt) when it writes batch ``batches + 1``."""
+    from service.batch import job as job_module
+
+    real = job_module._write_batch
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] > batches:
+            raise KeyboardInterrupt("simulated crash")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(job_module, "_write_batch", failing)

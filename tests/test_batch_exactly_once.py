@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.batch.lock import OutputLock
-from tests.factories import RSS, corpus_lines, score, write
+from tests.factories import RSS, corpus_lines, crash_after, score, write
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -81,7 +81,6 @@ def test_a_feed_rewritten_after_the_job_is_refused_then_restarted(env, tmp_path)
 
 def test_a_source_changed_during_an_interrupted_job_is_refused(env, tmp_path, trained):
     from service.batch.job import JobOptions, run_job
-    from tests.test_batch_job import crash_after
 
     src = write(tmp_path / "in.jsonl", corpus_lines(30))
     out = tmp_path / "out.jsonl"

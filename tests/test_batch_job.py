@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import service.batch.job as job_module
 from service.batch.job import JobOptions, run_job
 from service.batch.journal import JournalError
 from service.cli import app
 from service.config import get_settings
-from tests.factories import corpus_lines, write
+from tests.factories import corpus_lines, crash_after, write
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -73,19 +72,6 @@ def test_exact_and_near_duplicates_point_to_the_first(trained, tmp_path):
     out = {r["id"]: r["duplicate_of"] for r in lines(tmp_path / "out.jsonl")}
     assert out["d9"] == "d4" and out["d19"] == "d14"
     assert sum(v is not None for v in out.values()) == summary.duplicates == 2
-
-
-def crash_after(monkeypatch, batches: int) -> None:
-    real = job_module._write_batch
-    calls = {"n": 0}
-
-    def failing(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > batches:
-            raise KeyboardInterrupt("simulated crash")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(job_module, "_write_batch", failing)
 
 
 def test_resume_after_a_crash_completes_exactly_once(trained, tmp_path, monkeypatch):

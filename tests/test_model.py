@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import random
 import shutil
 
 import numpy as np
@@ -45,13 +46,37 @@ def test_thresholds_recorded_and_applied(trained):
         assert (label in {lp.label for lp in pred.labels}) == (score >= card.thresholds[label])
 
 
+# Labelled corpus texts spliced with arbitrary text (emoji, combining marks, control
+# characters, any script): most generated texts get labels, so the span check is exercised.
+_INCIDENTS = [r.text for r in read_corpus() if r.labels][::40]
+_TEXTS = st.lists(
+    st.one_of(st.sampled_from(_INCIDENTS), st.text(max_size=300)), min_size=1, max_size=6
+).map("".join)
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.text(min_size=1, max_size=3000))
+@given(_TEXTS)
 def test_spans_inside_any_text(trained_predictor, text):
     (pred,) = trained_predictor.predict([text])
     for lp in pred.labels:
         for e in lp.evidence:
             assert 0 <= e.start < e.end <= len(text) and text[e.start : e.end] == e.text
+
+
+def test_the_generated_texts_mostly_carry_labels(trained_predictor):
+    """The property above is worth something only if its texts get labels: spliced like
+    ``_TEXTS``, 40 texts of 1-6 parts, each a corpus incident or up to 300 random characters."""
+    rng = random.Random(0)
+
+    def noise() -> str:
+        return "".join(chr(rng.randrange(32, 0x2FFF)) for _ in range(rng.randrange(300)))
+
+    texts = [
+        "".join(rng.choice(_INCIDENTS) if rng.random() < 0.5 else noise() for _ in range(n))
+        for n in (rng.randrange(1, 7) for _ in range(40))
+    ]
+    labelled = sum(bool(p.labels) for p in trained_predictor.predict(texts))
+    assert labelled >= 20
 
 
 def test_same_corpus_and_seed_give_same_predictions(trained, tmp_path):

@@ -12,10 +12,8 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database, upgrade
 from service.store.tables import DocumentRow
+from tests.browser import ASTRAL, TEXT, Site, select_text, shown_text
 from tests.servers import live_server
-from tests.test_review_page import ASTRAL, TEXT, Site, browser, select_text, shown_text
-
-__all__ = ["browser"]  # the fixture, used by name
 
 SHOTS = Path("/tmp/shots")
 ARABIC = (

@@ -15,8 +15,7 @@ from service.retraining import reviewed_records
 from service.store.agreement import cohen_kappa
 from service.store.db import Database
 from service.store.tables import Base, DocumentRow, ReviewRow
-from tests.factories import add_documents, error_of, key
-from tests.test_store import CALM, INCIDENT, SHELLING, review
+from tests.factories import CALM, INCIDENT, SHELLING, add_documents, error_of, key, review
 from training.schemas import Record
 
 ARABIC = "قال شهود إن مسلحين اقتحموا المدرسة الداخلية فجراً واختطفوا 40 فتاة 👧🏽."

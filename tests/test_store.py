@@ -13,12 +13,9 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database
 from service.store.tables import DocumentRow, ReviewRow
-from tests.factories import add_documents, error_of, key
+from tests.factories import CALM, INCIDENT, SHELLING, add_documents, error_of, key, review
 from training.schemas import Record
 
-INCIDENT = "Gunmen stormed the school at night and abducted 40 girls aged 11 to 16."
-CALM = "The city council approved the new library budget on Monday."
-SHELLING = "Shelling hit the market, and residents said a boy was among the wounded."
 DOCUMENT_ID = re.compile(r"^doc_[0-9a-f]{32}$")
 
 
@@ -355,16 +352,6 @@ def test_a_failure_mid_review_stores_nothing(client, store, ingest, monkeypatch)
         doc = session.get(DocumentRow, doc_id)
         assert doc.claimed_by is None and not doc.reviewed
         assert session.scalars(select(ReviewRow)).all() == []
-
-
-def review(client, doc_id, headers, labels, end=40):
-    evidence = [{"label": label, "start": 0, "end": end} for label in labels]
-    response = client.post(
-        f"/v1/documents/{doc_id}/reviews",
-        json={"labels": labels, "evidence": evidence},
-        headers=headers,
-    )
-    assert response.status_code == 201, response.text
 
 
 def exported(store, tmp_path) -> list[Record]:
