@@ -19,8 +19,7 @@ class Settings(BaseSettings):
     # Defaults: under the checkout when Gravewatch runs from one, else under the current
     # working directory (an installed wheel); see training.resources.default_home.
     models_dir: Path = Field(
-        default_factory=lambda: defaults.MODELS_DIR,
-        description="Where model versions and ACTIVE live.",
+        default=defaults.MODELS_DIR, description="Where model versions and ACTIVE live."
     )
     data_dir: Path = Field(
         default_factory=lambda: default_home() / "data",

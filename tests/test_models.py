@@ -113,8 +113,8 @@ def test_rollback_without_an_earlier_version_is_409(trained, models_copy, tmp_pa
     assert response.status_code == 409
     assert response.json()["error"] == {
         "code": "no_earlier_model",
-        "message": f"no earlier model to roll back to from {trained[1].version}: promote a "
-        "version by name",
+        "message": f"no earlier model to roll back to from {trained[1].version}: the activation "
+        "log names no other version that is still registered; promote a version by name",
     }
 
 

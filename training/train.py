@@ -108,6 +108,11 @@ def train_records(
     estimator's defaults."""
     train_set = [r for r in records if split_of(r) == "train"]
     eval_set = [r for r in records if split_of(r) == "eval"]
+    if not train_set or not eval_set:
+        raise ValueError(
+            f"{len(train_set)} record(s) in the training split and {len(eval_set)} in the "
+            "evaluation split: both need records"
+        )
     model = fit_model(train_set, seed=seed, **(params or {}))
     version = new_version(corpus_checksum(records))
     report = evaluate(Predictor(model, version), eval_set, "evaluation split")
