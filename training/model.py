@@ -307,7 +307,6 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence_ratio: float = 0.5,
         max_evidence: int = 5,
         threshold_tolerance: float = 0.01,
-        language_balance: float = 0.0,
         conflict_recall: float | None = 0.99,
         random_state: int = 0,
     ):
@@ -328,7 +327,6 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.evidence_ratio = evidence_ratio
         self.max_evidence = max_evidence
         self.threshold_tolerance = threshold_tolerance
-        self.language_balance = language_balance
         self.conflict_recall = conflict_recall
         self.random_state = random_state
 
@@ -355,7 +353,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         doc = (agg @ E) / np.maximum(batch.counts, 1)[:, None]
         return np.hstack([E, (near @ E) / n_near, doc[batch.owner]]).astype(np.float32)
 
-    def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w, doc_w, conflict) -> _Stages:
+    def _fit_stages(self, batch: _Batch, Y: np.ndarray, unit_y, unit_w, conflict) -> _Stages:
         words = SentenceFeaturizer(
             ngram_range=(1, 2), min_df=self.min_df, max_features=self.max_features
         ).fit(batch.units)
@@ -371,13 +369,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         stages = _Stages(words, chars)
         X, D, _, _ = self._sparse_vectors(stages, batch)
         stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
-        stages.doc_coef, stages.doc_intercept = _fit_linear(
-            D, Y, self.doc_C, np.repeat(doc_w[:, None], len(LABELS), axis=1)
-        )
+        stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
         known = conflict >= 0
         if known.any() and conflict[known].min() != conflict[known].max():
             lr = LogisticRegression(C=self.doc_C, class_weight="balanced", solver="liblinear")
-            lr.fit(D[known], conflict[known], sample_weight=doc_w[known])
+            lr.fit(D[known], conflict[known])
             stages.conflict_coef = lr.coef_[0].astype(np.float32)
             stages.conflict_intercept = float(lr.intercept_[0])
         if self.encoder:
@@ -486,13 +482,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         evidence = list(evidence) if evidence is not None else [None] * len(texts)
         batch = _batch(texts, list(langs) if langs is not None else None, self.encoder)
         unit_y, unit_w = self._unit_labels(batch, Y, evidence)
-        doc_w = self._language_weights(batch.langs)
         conflict = (
             np.asarray(conflict, dtype=int)
             if conflict is not None
             else np.where(Y.any(axis=1), 1, -1)
         )
-        unit_w = unit_w * doc_w[batch.owner][:, None]
 
         folds = KFold(self.cv, shuffle=True, random_state=self.random_state)
         n_units = len(batch.owner)
@@ -508,7 +502,6 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
                 Y[train_docs],
                 unit_y[in_train],
                 unit_w[in_train],
-                doc_w[np.sort(train_docs)],
                 conflict[np.sort(train_docs)],
             )
             logits = self._unit_logits(stages, batch.subset(test_docs))
@@ -519,7 +512,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
             oof_context[in_test] = logits.context
             oof_document[np.sort(test_docs)] = logits.document
             oof_conflict[np.sort(test_docs)] = logits.armed_conflict
-        full = self._fit_stages(batch, Y, unit_y, unit_w, doc_w, conflict)
+        full = self._fit_stages(batch, Y, unit_y, unit_w, conflict)
         masks = full.words.transform_with_cues(batch.units)[1]
         oof = _UnitLogits(
             oof_sparse,
@@ -571,12 +564,6 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         if not np.isfinite(self.conflict_floor_):
             return np.ones(len(armed_conflict))
         return np.minimum(1.0, 2 * _sigmoid(4 * (armed_conflict - self.conflict_floor_)))
-
-    def _language_weights(self, langs: list[str]) -> np.ndarray:
-        """Per document ``(n_largest / n_language) ** language_balance``: at 0 every document
-        weighs the same; at 1 every language weighs as much as the largest."""
-        names, index, counts = np.unique(np.array(langs), return_inverse=True, return_counts=True)
-        return (counts.max() / counts[index]) ** self.language_balance
 
     def _fit_fusion(self, oof: _UnitLogits, unit_y, unit_w) -> np.ndarray:
         """Per label ``(a, b, c)``: how to weigh the two unit models' out-of-fold logits."""
