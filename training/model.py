@@ -35,8 +35,8 @@ featurised once:
    (``conflict_recall``) every label's probability is damped toward 0 (``_conflict_gate``).
 
 The label's evidence is its best units, so a label never fires on a sentence about something
-else: the score is a function of that evidence. Per-label thresholds maximise out-of-fold F1
-of the damped probabilities.
+else: the score is a function of that evidence. Per-label thresholds: the highest whose
+out-of-fold F1 of the damped probabilities is within ``threshold_tolerance`` of the best.
 """
 
 from __future__ import annotations
