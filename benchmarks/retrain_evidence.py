@@ -69,9 +69,17 @@ def held_out_f1(version: str, models: Path, reviews: list[Record]) -> dict:
     return {"macro": report.macro_f1, **{k: v.f1 for k, v in report.per_label.items()}}
 
 
-def run(models: Path, params: dict | None = None) -> tuple[dict, dict, Comparison, Comparison]:
-    """``params`` overrides the estimator's defaults for every model trained here."""
-    base = [p for p in corpus_files() if p.name not in HELD_BACK]
+def base_files() -> list[Path]:
+    """The corpus files without the held-back ones."""
+    return [p for p in corpus_files() if p.name not in HELD_BACK]
+
+
+def run(
+    models: Path, params: dict | None = None, base: list[Path] | None = None
+) -> tuple[dict, dict, Comparison, Comparison]:
+    """``params`` overrides the estimator's defaults for every model trained here; ``base``
+    (default ``base_files()``) is what every model learns from beside the reviews."""
+    base = base or base_files()
     kept_back = read_corpus([p for p in corpus_files() if p.name in HELD_BACK])
     first = train(base, models_dir=models, params=params).version
     good = as_reviews(kept_back)

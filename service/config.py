@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         default_factory=lambda: default_home() / "reports",
         description="Where evaluation HTML reports are written.",
     )
+    corpus_dir: Path | None = Field(
+        default=None,
+        description="The annotated corpus retraining learns from beside the reviews (a JSONL "
+        "file or a folder of them); default: the corpus shipped in labels/corpus.",
+    )
     max_text_chars: int = Field(default=100_000, ge=1, description="Longest passage accepted.")
     score_batch_size: int = Field(default=256, ge=1, description="Passages scored per batch.")
 

@@ -110,6 +110,7 @@ def run_retrain_job(store: Database, settings: Settings, job_id: int) -> JobRow:
         comparison = retrain(
             reviewed_records(store, settings.double_review),
             settings.models_dir,
+            corpus=[settings.corpus_dir] if settings.corpus_dir else None,
             macro_tolerance=settings.retrain_macro_tolerance,
             label_tolerance=settings.retrain_label_tolerance,
             force_by=force_by,
@@ -172,6 +173,8 @@ def launch(settings: Settings, job_id: int, store: Database | None = None) -> su
     }
     if settings.database_url:
         env["GRAVEWATCH_DATABASE_URL"] = settings.database_url
+    if settings.corpus_dir:
+        env["GRAVEWATCH_CORPUS_DIR"] = str(settings.corpus_dir)
     path = job_log_path(settings, job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab") as output:

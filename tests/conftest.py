@@ -61,15 +61,31 @@ TEST_MODEL_PARAMS = {"cv": 3}
 """The suite's models cross-validate 3-fold, so that the suite stays fast."""
 
 
-def train_test_model(models_dir: Path, seed: int = 0):
-    """Train and activate the suite's model: the real estimator (``TEST_MODEL_PARAMS``) on
-    every third record of the shipped corpus."""
+def suite_records(every: int = 3):
+    """The suite's models learn from every third record of the shipped corpus (``every``:
+    fewer, for tests that need a model but not a good one)."""
     from training.corpus import read_corpus
+
+    return read_corpus()[::every]
+
+
+def train_test_model(models_dir: Path, seed: int = 0, every: int = 3):
+    """Train and activate a model of the real estimator (``TEST_MODEL_PARAMS``) on
+    ``suite_records(every)``: with the defaults, the suite's model."""
     from training.train import train_records
 
     return train_records(
-        read_corpus()[::3], seed=seed, models_dir=models_dir, params=TEST_MODEL_PARAMS
+        suite_records(every), seed=seed, models_dir=models_dir, params=TEST_MODEL_PARAMS
     )
+
+
+@pytest.fixture(scope="session")
+def suite_corpus(tmp_path_factory) -> Path:
+    """``suite_records`` as a corpus file: retraining on it without reviews reproduces the
+    suite's model, in a fraction of the time the whole corpus takes."""
+    from tests.factories import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("corpus") / "suite.jsonl", suite_records())
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,12 @@ CALM = "The city council approved the new library budget on Monday."
 SHELLING = "Shelling hit the market, and residents said a boy was among the wounded."
 
 
+def write_corpus(path: Path, records) -> Path:
+    """``records`` as a corpus file at ``path``."""
+    path.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
+    return path
+
+
 def review(client, doc_id, headers, labels, end=40):
     """Post a review of ``labels``, each with the span ``[0, end)``; it must be stored."""
     evidence = [{"label": label, "start": 0, "end": end} for label in labels]

@@ -49,7 +49,7 @@ def test_new_model_is_served_without_failing_requests_in_flight(trained, models_
         for t in threads:
             t.start()
         try:
-            new = train_test_model(models_copy, seed=1).version
+            new = train_test_model(models_copy, seed=1, every=20).version
             assert wait_for(lambda: serving_version(base) == new)
             time.sleep(0.5)
         finally:

@@ -101,6 +101,13 @@ def test_empty_file_and_bad_encoding(tmp_path):
     assert msg.startswith(f"{latin}:1: not valid UTF-8")
 
 
+def test_a_folder_without_corpus_files_is_a_problem_not_an_empty_corpus(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a corpus file")
+    assert messages(tmp_path) == [
+        f"{tmp_path}: folder holds no .jsonl file: point at the corpus files"
+    ]
+
+
 def test_cli_exit_status(write_jsonl):
     bad = write_jsonl(["[]"])
     result = runner.invoke(app, ["corpus", "validate", str(bad)])

@@ -79,10 +79,11 @@ def test_the_generated_texts_mostly_carry_labels(trained_predictor):
     assert labelled >= 20
 
 
-def test_same_corpus_and_seed_give_same_predictions(trained, tmp_path):
-    _, _, first = trained
-    train_test_model(tmp_path)
-    second, _ = load_predictor(models_dir=tmp_path)
+def test_same_corpus_and_seed_give_same_predictions(tmp_path):
+    train_test_model(tmp_path / "a", every=20)
+    train_test_model(tmp_path / "b", every=20)
+    first, _ = load_predictor(models_dir=tmp_path / "a")
+    second, _ = load_predictor(models_dir=tmp_path / "b")
     texts = [r.text for r in read_corpus() if split_of(r) == "eval"][:200]
     a = [p.model_dump(exclude={"model"}) for p in first.predict(texts)]
     b = [p.model_dump(exclude={"model"}) for p in second.predict(texts)]

@@ -1,6 +1,7 @@
 """Retraining jobs over the API: one at a time, in another process, classification unaffected;
 a job whose process died is marked failed at the next start."""
 
+import json
 import socket
 import time
 from datetime import timedelta
@@ -12,6 +13,8 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database, upgrade
 from service.store.tables import JobRow
+from tests.conftest import suite_records
+from tests.factories import write_corpus
 from training.registry import active_version
 
 
@@ -24,10 +27,14 @@ def setup_store(tmp_path):
     return url, store, admin
 
 
-def test_retrain_job_runs_once_at_a_time_without_blocking_classification(models_copy, tmp_path):
+def test_retrain_job_runs_once_at_a_time_without_blocking_classification(
+    models_copy, suite_corpus, tmp_path
+):
     url, store, admin = setup_store(tmp_path)
     before = active_version(models_copy)
-    settings = Settings(models_dir=models_copy, database_url=url, data_dir=tmp_path)
+    settings = Settings(
+        models_dir=models_copy, database_url=url, data_dir=tmp_path, corpus_dir=suite_corpus
+    )
     with TestClient(create_app(settings)) as client:
         started = client.post("/v1/models/retrain", json={}, headers=admin)
         assert started.status_code == 202, started.text
@@ -35,9 +42,10 @@ def test_retrain_job_runs_once_at_a_time_without_blocking_classification(models_
         second = client.post("/v1/models/retrain", json={}, headers=admin)
         assert second.status_code == 409 and f"job {job_id}" in second.json()["error"]["message"]
 
-        # a real retraining on the whole corpus (7,112 records) with the suite's parameters:
-        # about 3 minutes alone on 2 cores, far more on a shared machine; the test is about
-        # the job's behaviour, so its deadline is generous
+        # a real retraining on the suite's corpus (GRAVEWATCH_CORPUS_DIR, passed on to the
+        # job's process) with the suite's parameters: about a minute alone on 2 cores, far more
+        # on a shared machine; the test is about the job's behaviour, so its deadline is
+        # generous
         deadline = time.monotonic() + 900
         while True:
             job = client.get(f"/v1/jobs/{job_id}", headers=admin).json()
@@ -51,6 +59,8 @@ def test_retrain_job_runs_once_at_a_time_without_blocking_classification(models_
     assert job["state"] == "succeeded", job
     assert job["result"]["active"] == before and job["result"]["promoted"]
     assert active_version(models_copy) == job["result"]["candidate"] != before
+    card = json.loads((models_copy / job["result"]["candidate"] / "card.json").read_text())
+    assert card["corpus"]["files"] == [str(suite_corpus)]
     store.close()
 
 
@@ -135,12 +145,13 @@ def test_killed_retraining_leaves_the_active_model_and_fails_the_job(models_copy
     store.close()
 
 
-def test_force_promotes_despite_the_gate_and_records_who(models_copy, monkeypatch):
+def test_force_promotes_despite_the_gate_and_records_who(models_copy, tmp_path, monkeypatch):
     import training.retrain as retrain_module
     from training.registry import activations
 
     monkeypatch.setattr(retrain_module, "gate", lambda *a: ["pretend the gate refused"])
-    result = retrain_module.retrain([], models_copy, force_by="cli:alice")
+    small = write_corpus(tmp_path / "small.jsonl", suite_records(every=20))
+    result = retrain_module.retrain([], models_copy, corpus=[small], force_by="cli:alice")
     assert result.promoted and result.forced_by == "cli:alice"
     assert active_version(models_copy) == result.candidate
     assert activations(models_copy)[-1]["by"] == "cli:alice"

@@ -117,7 +117,11 @@ def load_records(
 ) -> tuple[list[LocatedRecord], list[Problem]]:
     """Parse records, returning those that validate and every problem found per line."""
     records: list[LocatedRecord] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = [
+        Problem(str(p), None, "folder holds no .jsonl file: point at the corpus files")
+        for p in map(Path, paths or [])
+        if p.is_dir() and not any(p.glob("*.jsonl"))
+    ]
     for path in corpus_files(paths):
         lines, file_problems = _read_lines(path)
         problems.extend(file_problems)
