@@ -65,7 +65,9 @@ def test_entry_command_trains_on_first_start_and_serves(tmp_path):
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     server = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 900  # a first start trains the full model (about 5 min)
+        # a first start trains the full model: 10.5 min alone on 2 cores on 2026-12-07; the
+        # deadline only stops a hung start (speed is the benchmarks' and the README's business)
+        deadline = time.monotonic() + 1800
         while True:
             assert server.poll() is None, server.stderr.read()
             try:
