@@ -115,8 +115,7 @@ SHELLING = "Shelling hit the market, and residents said a boy was among the woun
 
 def write_corpus(path: Path, records) -> Path:
     """``records`` as a corpus file at ``path``."""
-    path.write_text("".join(r.model_dump_json() + "\n" for r in records), encoding="utf-8")
-    return path
+    return write(path, [r.model_dump(mode="json") for r in records])
 
 
 def review(client, doc_id, headers, labels, end=40):

@@ -120,7 +120,7 @@ def load_records(
     problems: list[Problem] = [
         Problem(str(p), None, "folder holds no .jsonl file: point at the corpus files")
         for p in map(Path, paths or [])
-        if p.is_dir() and not any(p.glob("*.jsonl"))
+        if p.is_dir() and not corpus_files([p])
     ]
     for path in corpus_files(paths):
         lines, file_problems = _read_lines(path)
