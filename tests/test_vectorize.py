@@ -4,6 +4,7 @@ gives exactly per-sentence normalisation."""
 import re
 
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -79,6 +80,35 @@ def test_ages_become_tokens():
     assert "ageadult" in normalise("a 19-year-old woman")
     assert "ageminor" in normalise("Ahmed, 12, said")
     assert "ageminor" in normalise("children under the age of 15")
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("un garçon de 12 ans", "ageminor"),
+        ("une femme âgée de 70 ans", "ageadult"),
+        ("des enfants de moins de 18 ans", "ageminor"),
+        ("una niña de 9 años", "ageminor"),
+        ("menores de 18 años", "ageminor"),
+        ("14-летний мальчик", "ageminor"),
+        ("в возрасте 15 лет", "ageminor"),
+        ("до 18 лет", "ageminor"),
+        ("загинула 70-річна жінка", "ageadult"),
+        ("віком 14 років", "ageminor"),
+        ("طفل يبلغ من العمر 12 عاما", "ageminor"),
+        ("دون سن 18", "ageminor"),
+    ],
+)
+def test_ages_in_the_other_languages_become_tokens(text, token):
+    assert token in normalise(text).split()
+
+
+@pytest.mark.parametrize(
+    "text", ["depuis 12 ans de guerre", "hace 10 años", "за 5 лет", "منذ 10 سنوات", "в 2022 году"]
+)
+def test_spans_of_time_stay_numbers(text):
+    assert "num" in normalise(text).split()
+    assert not {"ageminor", "ageadult"} & set(normalise(text).split())
 
 
 def test_cue_masks_mark_a_sentence_once_per_family():

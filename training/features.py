@@ -1,8 +1,8 @@
 """Text normalisation and cue vocabularies shared by the model's parts.
 
 Ages are the strongest single signal of child status, so the normaliser rewrites them as
-tokens: ``ageminor`` for under 18 and ``ageadult`` for 18 and over. Other numbers become
-``num`` so that casualty counts generalise.
+tokens, in all six languages: ``ageminor`` for under 18 and ``ageadult`` for 18 and over.
+Other numbers become ``num`` so that casualty counts generalise.
 """
 
 from __future__ import annotations
@@ -20,6 +20,21 @@ _AGED_BEFORE = re.compile(r"\baged?\s+(?:between\s+|of\s+|from\s+)?$")
 _UNDER_BEFORE = re.compile(r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?$")
 _APPOSITION_BEFORE = re.compile(r"\w,\s+$")  # "Ahmed, 12, said"
 _APPOSITION_AFTER = re.compile(r",\s+(?=[a-z])")
+# The other five languages: "12-летний", "12-річна" are ages by their form; "12 ans",
+# "12 años", "12 лет", "12 років", "12 عاما" are ages after a word that introduces one
+# ("un garçon de 12 ans", "в возрасте 12 лет", "يبلغ من العمر 12 عاما"), and bounds of
+# childhood after one that bounds ("moins de 18 ans", "до 18 лет", "دون سن 18").
+_AGE_ADJECTIVE_AFTER = re.compile(r"\s?-\s?(?:летн|річн)\w*")
+_AGE_UNIT_AFTER = re.compile(
+    r"\s+(?:ans|an|años|año|лет|года|год|років|роки|рік|عاما|عام|سنوات|سنه)\b"
+)
+_AGE_INTRODUCED_BEFORE = re.compile(
+    r"(?:\b(?:de|âgée?s?|agée?s?|edad|con|возрасте|віком|віці|вік|ему|ей|им|йому|їй|їм)"
+    r"|العمر|عمره|عمرها|عمرهم|يبلغ|تبلغ|البالغ)\s+$"
+)
+_CHILDHOOD_BOUND_BEFORE = re.compile(
+    r"(?:\b(?:moins\s+de|menos\s+de|menores\s+de|до|младше|моложе|молодше)|دون\s+سن|دون|اقل\s+من)\s+$"
+)
 # One table folds typographic variants that carry no meaning: curly quotes; dashes between
 # words (an unspaced em-dash must not glue two words into one token); Arabic diacritics,
 # tatweel and hamza/alef/ya variants; Cyrillic yo.
@@ -40,6 +55,14 @@ def _number_token(text: str, start: int, end: int) -> str:
         return "num"
     before = text[max(0, start - 24) : start]
     after = text[end : end + 12]
+    age = int(digits)
+    if _AGE_ADJECTIVE_AFTER.match(text, end):
+        return "ageminor" if age < 18 else "ageadult"
+    if _AGE_UNIT_AFTER.match(text, end) or (len(digits) <= 2 and "دون" in before):
+        if len(digits) <= 2 and _CHILDHOOD_BOUND_BEFORE.search(before):
+            return "ageminor"
+        if _AGE_INTRODUCED_BEFORE.search(before):
+            return "ageminor" if age < 18 else "ageadult"
     if (
         "y" not in after
         and "age" not in before
@@ -47,7 +70,6 @@ def _number_token(text: str, start: int, end: int) -> str:
         and not ("under" in before or "below" in before)
     ):
         return "num"  # the common case, decided without regular expressions
-    age = int(digits)
     if _YEARS_OLD_AFTER.match(text, end) or _AGED_BEFORE.search(before):
         return "ageminor" if age < 18 else "ageadult"
     if len(digits) <= 2 and _UNDER_BEFORE.search(before):

@@ -3,10 +3,10 @@
 A document is segmented once into units (sentences, long ones cut at clauses) and each unit is
 featurised once:
 
-- word 1-2-gram TF-IDF of the normalised unit (ages and numbers as tokens) with the English cue
-  conjunctions of ``features.cue_matrix`` (an act, with a child, in a document about an armed
-  conflict, or in normative wording), beside character 3-4-gram TF-IDF, which carries the
-  inflected words of French, Spanish, Arabic, Ukrainian and Russian;
+- word 1-2-gram TF-IDF of the normalised unit (ages in six languages and numbers as tokens)
+  with the cue conjunctions of ``features.cue_matrix`` (an act, with a child, in a document
+  about an armed conflict, or in normative wording), beside character 3-4-gram TF-IDF, which
+  carries the inflected words of French, Spanish, Arabic, Ukrainian and Russian;
 - the same vectors of its neighbours (the unit before and after), so that a child named in
   one sentence and the act told in the next are read together.
 
@@ -65,7 +65,7 @@ CONTEXT_WINDOW = 2
 size of the passages most of the corpus is made of."""
 MAX_COUNTED_UNITS = 40
 """Documents longer than this count as this long in the stacker's length feature."""
-FEATURES_VERSION = "3"
+FEATURES_VERSION = "4"
 """Bump when segmentation, normalisation or featurisation changes: saved models of another
 version are refused (``training.registry.verify``) instead of silently scoring differently."""
 STACK_FEATURES = (
@@ -212,8 +212,8 @@ def _fit_linear(X, Y, C, weights=None):
 def _evidence_cues(logits, best: np.ndarray, batch) -> np.ndarray:
     """Per document and label ``(n_docs, n_labels, 3)``: a child is named in the label's best
     unit or a neighbour; only an adult is named there; an armed conflict is named anywhere in
-    the document. From the English cue words, so 0 in other languages (their language
-    indicator in the stacker absorbs the difference)."""
+    the document. From the English cue words, so only ages in other languages (their
+    language indicator in the stacker absorbs the difference)."""
     near = _neighbours(batch.owner)
     child = (near @ logits.child.astype(np.float32) + logits.child) > 0
     adult = (near @ logits.adult.astype(np.float32) + logits.adult) > 0
@@ -274,7 +274,7 @@ class _UnitLogits:
     context: np.ndarray  # (n_units, n_labels): the context model on the unit's window
     document: np.ndarray  # (n_docs, n_labels): the context model on the whole document
     armed_conflict: np.ndarray  # (n_docs,): the armed-conflict model on the whole document
-    child: np.ndarray  # (n_units,) the unit names a child (English cue words)
+    child: np.ndarray  # (n_units,) the unit names a child (English cue words, ages)
     adult: np.ndarray  # (n_units,) the unit names an adult
     conflict: np.ndarray  # (n_units,) the unit names an armed conflict
 
