@@ -4,9 +4,9 @@ A document is segmented once into units (sentences, long ones cut at clauses) an
 featurised once:
 
 - word 1-2-gram TF-IDF of the normalised unit (ages in six languages and numbers as tokens)
-  with the cue conjunctions of ``features.cue_matrix`` (an act, with a child, in a document
-  about an armed conflict, or in normative wording), beside character 3-4-gram TF-IDF, which
-  carries the inflected words of French, Spanish, Arabic, Ukrainian and Russian;
+  with the English cue conjunctions of ``features.cue_matrix`` (an act, with a child, in a
+  document about an armed conflict, or in normative wording), beside character 3-4-gram
+  TF-IDF, which carries the inflected words of French, Spanish, Arabic, Ukrainian and Russian;
 - the same vectors of its neighbours (the unit before and after), so that a child named in
   one sentence and the act told in the next are read together.
 
