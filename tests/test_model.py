@@ -162,6 +162,33 @@ def test_a_sentence_stating_three_violations_is_evidence_for_each(trained_predic
         assert fired[label].evidence[0].text == sentence
 
 
+def test_a_label_reads_its_own_cue_words_not_the_other_violations(trained_predictor):
+    """Another violation's cue words are no evidence against a label: the unit model of each
+    label gives no weight to the other labels' cue columns, its own or its neighbours'."""
+    from training.features import CUE_COLUMN_LABELS
+
+    model = trained_predictor.model
+    W = model.stages_.sparse_coef
+    unit_columns = W.shape[0] // 2
+    first = unit_columns - len(CUE_COLUMN_LABELS)
+    for k, label in enumerate(LABELS):
+        for j, of in enumerate(CUE_COLUMN_LABELS):
+            for column in (first + j, first + j + unit_columns):
+                if of is not None and of != label:
+                    assert W[column, k] == 0, (label, of, j)
+        own = [first + j for j, of in enumerate(CUE_COLUMN_LABELS) if of == label]
+        assert np.abs(W[own, k]).max() > 0
+
+
+def test_rape_in_the_same_sentence_does_not_hide_recruitment(trained_predictor):
+    sentence = (
+        "Militiamen raped dozens of girls in the camps around Bunia and recruited at least 60 "
+        "boys, some aged 12, into their ranks, the UN children's agency said."
+    )
+    (pred,) = trained_predictor.predict([sentence])
+    assert {"sexual_violence", "recruitment_use"} <= {lp.label for lp in pred.labels}
+
+
 def test_an_article_is_read_in_one_pass_with_evidence_offsets_into_it(trained_predictor):
     paragraphs = [
         "GENEVA - Donors pledged new funds for the region's health systems on Monday.",

@@ -209,6 +209,13 @@ CUE_PHRASES: dict[str, tuple[str, ...]] = {
 FAMILY_BITS: dict[str, int] = {name: 1 << i for i, name in enumerate(CUE_FAMILIES)}
 
 
+CUE_COLUMN_LABELS: tuple[str | None, ...] = (None, None, None) + tuple(
+    label for label in LABELS for _ in range(4)
+)
+"""The label whose act each column of ``cue_matrix`` tests (None: a child, a conflict, normative
+wording, which every label reads)."""
+
+
 def cue_matrix(masks: np.ndarray, owner: np.ndarray, n_passages: int) -> np.ndarray:
     """Binary features ``(n_sentences, 3 + 4 * len(LABELS))`` from sentence cue masks: a child
     is named, the passage names an armed conflict, normative wording; then per label an act of

@@ -14,7 +14,8 @@ featurised once:
    violation. A unit is a positive example when it overlaps the label's gold evidence. A unit
    that is evidence for another label only is a down-weighted negative
    (``other_label_weight``), so that a sentence stating three violations is not learnt as
-   negative evidence for two of them.
+   negative evidence for two of them; for the same reason a label's regression does not read
+   the other labels' act cues (``own_cues_only``): "raped" is no evidence against recruitment.
    Beside it, a logistic regression per label on the multilingual sentence embeddings of the
    unit, its neighbours and its document (``encoder.py``); a small regression per label fuses
    the two models' out-of-fold logits into the unit's probability.
@@ -54,7 +55,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from training.encoder import embed
-from training.features import FAMILY_BITS, cue_matrix
+from training.features import CUE_COLUMN_LABELS, FAMILY_BITS, cue_matrix
 from training.language import detect
 from training.schemas import LABELS, LANGS
 from training.segment import segment
@@ -190,8 +191,10 @@ def _document_sum(owner: np.ndarray, n_docs: int) -> sp.csr_matrix:
     )
 
 
-def _fit_linear(X, Y, C, weights=None):
-    """One balanced logistic regression per label column of ``Y``: weights and intercepts."""
+def _fit_linear(X, Y, C, weights=None, hidden=None):
+    """One balanced logistic regression per label column of ``Y``: weights and intercepts.
+    ``hidden[k]``: columns of the (sparse) ``X`` that label ``k``'s regression does not read
+    (their weights stay 0)."""
     W = np.zeros((X.shape[1], len(LABELS)), dtype=np.float32)
     b = np.zeros(len(LABELS))
     sparse = sp.issparse(X)
@@ -203,7 +206,11 @@ def _fit_linear(X, Y, C, weights=None):
         lr = LogisticRegression(
             C=C, class_weight="balanced", solver="liblinear" if sparse else "lbfgs", max_iter=500
         )
-        lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
+        Xk = X
+        if hidden is not None and len(hidden[k]):
+            Xk = X.copy()
+            Xk.data[np.isin(Xk.indices, hidden[k])] = 0.0
+        lr.fit(Xk, yk, sample_weight=None if weights is None else weights[:, k])
         W[:, k] = lr.coef_[0]
         b[k] = lr.intercept_[0]
     return W, b
@@ -302,6 +309,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         encoder_C: float = 1.0,
         context_weight: float = 0.4,
         other_label_weight: float = 0.3,
+        own_cues_only: bool = True,
         stack_C: float = 1.0,
         cv: int = 5,
         evidence_ratio: float = 0.5,
@@ -322,6 +330,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_C = encoder_C
         self.context_weight = context_weight
         self.other_label_weight = other_label_weight
+        self.own_cues_only = own_cues_only
         self.stack_C = stack_C
         self.cv = cv
         self.evidence_ratio = evidence_ratio
@@ -343,6 +352,22 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         X = sp.hstack([U, (_neighbours(batch.owner) @ U) * self.context_weight], format="csr")
         D = normalize(_document_sum(batch.owner, len(batch.spans)) @ Xw)
         return X, D, masks, Xw
+
+    def _other_labels_cues(self, unit_columns: int) -> list[np.ndarray] | None:
+        """Per label, the columns of the unit rows ``[own, neighbours]`` that hold other labels'
+        act cues: with ``own_cues_only``, a label's unit model does not learn another
+        violation's cues as evidence against its own, so a sentence that states several
+        violations is read as evidence for each."""
+        if not (self.own_cues_only and self.cue_weight):
+            return None
+        first = unit_columns - len(CUE_COLUMN_LABELS)
+        hidden = []
+        for label in LABELS:
+            own = np.array(
+                [first + j for j, of in enumerate(CUE_COLUMN_LABELS) if of not in (None, label)]
+            )
+            hidden.append(np.concatenate([own, own + unit_columns]))
+        return hidden
 
     def _dense_vectors(self, batch: _Batch) -> np.ndarray:
         """Unit rows ``[own, neighbours' mean, document mean]`` of sentence embeddings."""
@@ -368,7 +393,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         ).fit(batch.units)
         stages = _Stages(words, chars)
         X, D, _, _ = self._sparse_vectors(stages, batch)
-        stages.sparse_coef, stages.sparse_intercept = _fit_linear(X, unit_y, self.C, unit_w)
+        stages.sparse_coef, stages.sparse_intercept = _fit_linear(
+            X, unit_y, self.C, unit_w, hidden=self._other_labels_cues(X.shape[1] // 2)
+        )
         stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
         known = conflict >= 0
         if known.any() and conflict[known].min() != conflict[known].max():
