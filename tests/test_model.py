@@ -46,6 +46,19 @@ def test_thresholds_recorded_and_applied(trained):
         assert (label in {lp.label for lp in pred.labels}) == (score >= card.thresholds[label])
 
 
+def test_a_threshold_is_the_median_of_those_near_the_best_out_of_fold_f1():
+    """Near its top the F1 curve is flat: of the thresholds within ``threshold_tolerance`` of
+    the best F1 the rule takes the median, not the upper edge that favours precision."""
+    from training.model import GraveViolationClassifier
+
+    y = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0])
+    p = np.array([0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1, 0.2, 0.35, 0.4])
+    # F1 by threshold: 0.5 -> 0.909 (the best), 0.3 -> 0.857, 0.4 -> 0.833, 0.6 -> 0.8
+    near_best = GraveViolationClassifier(threshold_tolerance=0.08)
+    assert near_best._best_threshold(y, p) == pytest.approx(0.4)
+    assert GraveViolationClassifier(threshold_tolerance=0.0)._best_threshold(y, p) == 0.5
+
+
 # Labelled corpus texts spliced with arbitrary text (emoji, combining marks, control
 # characters, any script): most generated texts get labels, so the span check is exercised.
 _INCIDENTS = [r.text for r in read_corpus() if r.labels][::40]

@@ -25,9 +25,9 @@ from training.registry import (
 from training.schemas import LABELS, Record
 
 THRESHOLD_RULE = (
-    "per label, the highest threshold whose F1 on out-of-fold probabilities of the training split "
-    "(5-fold cross-validation) is within the model's threshold_tolerance of the best, clipped to "
-    "[0.05, 0.95]"
+    "per label, the median of the thresholds whose F1 on out-of-fold probabilities of the training "
+    "split (5-fold cross-validation) is within the model's threshold_tolerance of the best, "
+    "clipped to [0.05, 0.95]"
 )
 
 
