@@ -211,7 +211,7 @@ def test_a_one_sentence_feed_item_is_not_damped_for_want_of_war_words(trained_pr
     """Feed items are often one sentence whose only signs of the armed conflict are the place and
     a generic word for the attackers: the armed-conflict gate must not damp them away."""
     item = (
-        "Gunmen abducted 17 pupils from a boarding school in Zamfara state on Friday night, "
+        "Gunmen seized 14 pupils from a secondary school in Katsina state before dawn on Tuesday, "
         "police said."
     )
     (pred,) = trained_predictor.predict([item])
