@@ -126,6 +126,18 @@ def test_other_sklearn_version_is_refused(trained, tmp_path):
         load_predictor(card.version, tmp_path)
 
 
+def test_a_model_saved_before_own_cues_only_reports_its_parameters(trained):
+    """A classifier pickled before ``own_cues_only`` existed read every label's cues: it loads
+    with that parameter off, and its parameters and repr can be read."""
+    model = trained[2].model
+    state = model.__getstate__()
+    del state["own_cues_only"]
+    old = type(model).__new__(type(model))
+    old.__setstate__(state)
+    assert old.get_params()["own_cues_only"] is False
+    assert "own_cues_only=False" in repr(old)
+
+
 def test_missing_active_model_says_how_to_train(tmp_path):
     with pytest.raises(RegistryError, match="gravewatch train"):
         load_predictor(models_dir=tmp_path)

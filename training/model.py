@@ -42,6 +42,7 @@ out-of-fold F1 of the damped probabilities is within ``threshold_tolerance`` of 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,6 +192,22 @@ def _document_sum(owner: np.ndarray, n_docs: int) -> sp.csr_matrix:
     )
 
 
+@contextmanager
+def _columns_zeroed(X, columns):
+    """Within the block, the stored values of the sparse ``X`` in ``columns`` read 0; they are
+    put back after (in place: a copy of the matrix per label would double training memory)."""
+    if columns is None or not len(columns):
+        yield
+        return
+    where = np.isin(X.indices, columns)
+    kept = X.data[where]
+    X.data[where] = 0.0
+    try:
+        yield
+    finally:
+        X.data[where] = kept
+
+
 def _fit_linear(X, Y, C, weights=None, hidden=None):
     """One balanced logistic regression per label column of ``Y``: weights and intercepts.
     ``hidden[k]``: columns of the (sparse) ``X`` that label ``k``'s regression does not read
@@ -206,11 +223,8 @@ def _fit_linear(X, Y, C, weights=None, hidden=None):
         lr = LogisticRegression(
             C=C, class_weight="balanced", solver="liblinear" if sparse else "lbfgs", max_iter=500
         )
-        Xk = X
-        if hidden is not None and len(hidden[k]):
-            Xk = X.copy()
-            Xk.data[np.isin(Xk.indices, hidden[k])] = 0.0
-        lr.fit(Xk, yk, sample_weight=None if weights is None else weights[:, k])
+        with _columns_zeroed(X, None if hidden is None else hidden[k]):
+            lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
         W[:, k] = lr.coef_[0]
         b[k] = lr.intercept_[0]
     return W, b
@@ -338,6 +352,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.threshold_tolerance = threshold_tolerance
         self.conflict_recall = conflict_recall
         self.random_state = random_state
+
+    def __setstate__(self, state):
+        # Models saved before ``own_cues_only`` existed read every label's cues.
+        super().__setstate__(state)
+        self.__dict__.setdefault("own_cues_only", False)
 
     # ---- features ------------------------------------------------------------------
     def _sparse_vectors(self, stages: _Stages, batch: _Batch):
