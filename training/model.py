@@ -209,7 +209,23 @@ def _columns_zeroed(X, columns):
         X.data[where] = kept
 
 
-def _fit_linear(X, Y, C, weights=None, hidden=None):
+def _sparse_regression(C: float, random_state: int) -> LogisticRegression:
+    """A balanced logistic regression for sparse rows with many more columns than rows, solved
+    in the dual (liblinear's coordinate descent, which visits the rows in an order drawn from
+    ``random_state``): the same optimum as the primal solver within its tolerance, three to
+    five times faster on the unit matrix, which is most of training's time (see the README's
+    training figures)."""
+    return LogisticRegression(
+        C=C,
+        class_weight="balanced",
+        solver="liblinear",
+        dual=True,
+        max_iter=1000,
+        random_state=random_state,
+    )
+
+
+def _fit_linear(X, Y, C, random_state, weights=None, hidden=None):
     """One balanced logistic regression per label column of ``Y``: weights and intercepts.
     ``hidden[k]``: columns of the (sparse) ``X`` that label ``k``'s regression does not read
     (their weights stay 0)."""
@@ -221,8 +237,10 @@ def _fit_linear(X, Y, C, weights=None, hidden=None):
         if yk.min() == yk.max():
             b[k] = -10.0 if yk.max() == 0 else 10.0
             continue
-        lr = LogisticRegression(
-            C=C, class_weight="balanced", solver="liblinear" if sparse else "lbfgs", max_iter=500
+        lr = (
+            _sparse_regression(C, random_state)
+            if sparse
+            else LogisticRegression(C=C, class_weight="balanced", solver="lbfgs", max_iter=500)
         )
         with _columns_zeroed(X, None if hidden is None else hidden[k]):
             lr.fit(X, yk, sample_weight=None if weights is None else weights[:, k])
@@ -414,18 +432,23 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         stages = _Stages(words, chars)
         X, D, _, _ = self._sparse_vectors(stages, batch)
         stages.sparse_coef, stages.sparse_intercept = _fit_linear(
-            X, unit_y, self.C, unit_w, hidden=self._other_labels_cues(X.shape[1] // 2)
+            X,
+            unit_y,
+            self.C,
+            self.random_state,
+            unit_w,
+            hidden=self._other_labels_cues(X.shape[1] // 2),
         )
-        stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C)
+        stages.doc_coef, stages.doc_intercept = _fit_linear(D, Y, self.doc_C, self.random_state)
         known = conflict >= 0
         if known.any() and conflict[known].min() != conflict[known].max():
-            lr = LogisticRegression(C=self.doc_C, class_weight="balanced", solver="liblinear")
+            lr = _sparse_regression(self.doc_C, self.random_state)
             lr.fit(D[known], conflict[known])
             stages.conflict_coef = lr.coef_[0].astype(np.float32)
             stages.conflict_intercept = float(lr.intercept_[0])
         if self.encoder:
             stages.dense_coef, stages.dense_intercept = _fit_linear(
-                self._dense_vectors(batch), unit_y, self.encoder_C, unit_w
+                self._dense_vectors(batch), unit_y, self.encoder_C, self.random_state, unit_w
             )
         return stages
 
