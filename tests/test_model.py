@@ -175,6 +175,31 @@ def test_text_in_another_language_is_flagged_not_silently_zero(trained_predictor
     assert pred.flags == ["unsupported_language"]
 
 
+def test_a_text_without_letters_is_flagged_with_nothing_to_read(trained_predictor):
+    texts = ["2024", "12345", "😀😀", "... 17 / 03 ..."]
+    for pred in trained_predictor.predict(texts):
+        assert pred.labels == []
+        assert set(pred.scores.values()) == {0.0}
+        assert pred.lang == "und"
+        assert pred.flags == ["no_words"]
+
+
+def test_a_number_on_its_own_line_is_not_a_sentence_of_the_article(trained_predictor):
+    text = "Armed men abducted twelve children from a school in Ituri province.\n2024\n"
+    (pred,) = trained_predictor.predict([text])
+    spans = [(e.start, e.end) for label in pred.labels for e in label.evidence]
+    assert spans and all(text[s:e] != "2024" for s, e in spans)
+
+
+def test_the_language_is_read_after_a_run_of_numbers_and_signs(trained_predictor):
+    text = "12/03 - 14:05 - " * 20 + (
+        "Des hommes armés ont enlevé douze élèves de l'école primaire de Djugu, en Ituri."
+    )
+    (pred,) = trained_predictor.predict([text])
+    assert pred.lang == "fr"
+    assert pred.flags == []
+
+
 def test_a_sentence_stating_three_violations_is_evidence_for_each(trained_predictor):
     sentence = (
         "Fighters abducted 40 girls from their village, forced the older ones to carry "

@@ -23,3 +23,11 @@ def test_abbreviations_and_missing_spaces():
         "Others fled.",
         "bullet two",
     ]
+
+
+def test_a_piece_without_letters_is_no_sentence():
+    text = "Shelling hit the school.\n2024\n12 / 14\nFive pupils were hurt."
+    assert [text[s:e] for s, e in segment(text)] == [
+        "Shelling hit the school.",
+        "Five pupils were hurt.",
+    ]

@@ -6,15 +6,18 @@ the wheel; nothing is fetched). Regional Arabic varieties count as Arabic.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from training.schemas import LANGS
 
-DEFAULT_LANG = "en"
+UNDETERMINED = "und"
+"""The language of a text without a letter in any script (ISO 639-2's code for undetermined)."""
 DETECT_CHARS = 2000  # the opening of a document decides its language
 _ALIASES = {"ary": "ar", "arz": "ar"}  # Moroccan and Egyptian Arabic
+_LETTER = re.compile(r"[^\W\d_]")
 _MIN_LETTERS = 12  # fewer letters than this: choose among the supported languages only
 _SCRIPTS = {"arabic": ("ar",), "cyrillic": ("ru", "uk"), "latin": ("en", "fr", "es")}
 
@@ -37,11 +40,12 @@ def _identifiers() -> tuple[LanguageIdentifier, LanguageIdentifier]:
 
 def detect(text: str) -> str:
     """ISO 639-1 code of the language of ``text`` (any language py3langid knows)."""
+    first = _LETTER.search(text)
+    if first is None:
+        return UNDETERMINED  # nothing to read: numbers, signs, emoji or blanks
     every, supported = _identifiers()
-    sample = text[:DETECT_CHARS]
+    sample = text[first.start() : first.start() + DETECT_CHARS]  # from the first letter
     letters = sum(c.isalpha() for c in sample[:200])
-    if not letters:
-        return DEFAULT_LANG  # nothing to read: numbers, punctuation or blanks
     if letters >= _MIN_LETTERS:
         lang = every.classify(sample)[0]
         return _ALIASES.get(lang, lang)

@@ -12,9 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.language import is_supported
+from training.language import UNDETERMINED, is_supported
 from training.model import DocumentScores, GraveViolationClassifier
 from training.schemas import LABELS, Evidence, LabelPrediction, Prediction
+
+
+def _flags(lang: str) -> list[str]:
+    if lang == UNDETERMINED:
+        return ["no_words"]  # no letter, so no sentence: every score is 0
+    return [] if is_supported(lang) else ["unsupported_language"]
 
 
 @dataclass(frozen=True)
@@ -75,5 +81,5 @@ class Predictor:
             labels=labels,
             scores={label: round(float(p[k]), 4) for k, label in enumerate(LABELS)},
             lang=doc.lang,
-            flags=[] if is_supported(doc.lang) else ["unsupported_language"],
+            flags=_flags(doc.lang),
         )

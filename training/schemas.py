@@ -100,13 +100,18 @@ class Prediction(BaseModel):
         description="Calibrated probability for each of the six labels."
     )
     lang: str = Field(
-        default="en", description="ISO 639-1 code of the language detected in the text."
+        default="en",
+        description=(
+            "ISO 639-1 code of the language detected in the text (`und` when it has no letter)."
+        ),
     )
-    flags: list[Literal["unsupported_language"]] = Field(
+    flags: list[Literal["unsupported_language", "no_words"]] = Field(
         default_factory=list,
         description=(
             "Warnings about the prediction. `unsupported_language`: the text is not in English, "
-            "French, Spanish, Arabic, Ukrainian or Russian, so its scores are not reliable."
+            "French, Spanish, Arabic, Ukrainian or Russian, so its scores are not reliable. "
+            "`no_words`: the text has no letter in any script (numbers, signs or emoji only), so "
+            "there is nothing to read and every score is 0; its `lang` is `und`."
         ),
     )
 

@@ -26,7 +26,7 @@ _GLUED = re.compile(r"[.!?](?=[A-Z][a-z])")  # cut after it when two lowercase l
 _LINE_BREAK = re.compile(r"\n\s*")
 _BULLET = re.compile(r"(?:[-*•▪◦·–—]|\d{1,2}[.)])\s+")
 _WORD_BEFORE = re.compile(r"[\w.]+$")
-_ALNUM = re.compile(r"[^\W_]")
+_LETTER = re.compile(r"[^\W\d_]")
 _INITIALS = re.compile(r"(?:[a-z]\.)*[a-z]")
 MAX_SEGMENT_CHARS = 600
 _CLAUSE = re.compile(r"[;:]\s+|,\s+(?=(?:and|but|while|whereas|after|before|as)\s)")
@@ -103,14 +103,15 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def segment(text: str) -> list[tuple[int, int]]:
-    """Sentence spans ``(start, end)`` covering the non-blank parts of ``text``, in order."""
+    """Sentence spans ``(start, end)`` covering the parts of ``text`` that hold a letter, in
+    order (a line of numbers or signs alone is no sentence)."""
     spans: list[tuple[int, int]] = []
     start = 0
     for cut in [*_cuts(text), len(text)]:
         piece = text[start:cut]
         left = piece.lstrip()
         stripped = left.rstrip()
-        if stripped and (stripped[0].isalnum() or _ALNUM.search(stripped)):
+        if stripped and (stripped[0].isalpha() or _LETTER.search(stripped)):
             s = start + len(piece) - len(left)
             e = s + len(stripped)
             if not stripped[0].isalpha():
