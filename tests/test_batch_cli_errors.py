@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.config import get_settings
-from tests.factories import score
+from tests.factories import RSS, score
 from tests.servers import Handler, free_port
 
 runner = CliRunner()
@@ -57,8 +57,21 @@ BAD_SOURCES = {
     "feed_that_is_not_xml": (
         "in.rss",
         b"this is not a feed\n",
-        None,
-        "the feed could not be parsed: syntax error",
+        1,
+        "the feed could not be parsed: syntax error at column 1",
+    ),
+    "truncated_feed": (
+        "in.rss",
+        RSS[: RSS.index("Markets reopened.") + len("Markets")].encode(),
+        6,
+        "the feed could not be parsed: no element found at column 21; the feed is cut off "
+        "(fetch or copy it again)",
+    ),
+    "json_array_with_a_bad_item": (
+        "in.json",
+        b"[\n  5\n]",
+        2,
+        "item 1: expected a JSON object with id and text",
     ),
 }
 
@@ -191,7 +204,7 @@ def test_a_directory_of_200_mixed_files_reports_every_bad_one(env, tmp_path):
     bad = {}
     kinds = [
         ("csv", b"", "the file is empty"),
-        ("rss", b"not a feed", "the feed could not be parsed: syntax error"),
+        ("rss", b"not a feed", "the feed could not be parsed: syntax error at column 1"),
         ("jsonl", bytes(range(256)), "the file is binary, not text"),
         ("txt", b"  \n", "the document has no text"),
         ("html", b"<html><body></body></html>", "no main text found in the HTML page"),
@@ -212,3 +225,50 @@ def test_a_directory_of_200_mixed_files_reports_every_bad_one(env, tmp_path):
     assert {e["source"]: e["reason"] for e in errors(out)} == bad
     assert len(out.read_text().splitlines()) == 100
     assert "100 rejected records" in result.output
+
+
+def test_a_date_that_cannot_be_read_is_a_warning_and_the_document_is_scored(env, tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(
+        "id,text,date\n"
+        "a,Militiamen abducted four girls aged 12 near Djugu.,03/12/2026\n"
+        "b,Shelling hit a school in Kharkiv.,2026-12-03\n"
+    )
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out), "--published-column", "date"], env)
+    assert result.exit_code == 0, result.output
+    warning = (
+        "column 'date': '03/12/2026' is not an ISO 8601 date (YYYY-MM-DD); numeric day and "
+        "month orders are not guessed; the document is scored without a date"
+    )
+    assert f"{src}:2: warning: {warning}" in stderr_lines(result)
+    assert errors(out) == [{"source": str(src), "line": 2, "id": "a", "warning": warning}]
+    scored = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [(d["id"], d["published"]) for d in scored] == [("a", None), ("b", "2026-12-03")]
+    assert stderr_lines(result)[1] == (
+        "2 documents (2 unique, 0 duplicates), 2 passages, 0 rejected records, 1 warning"
+    )
+    again = score([str(src), "-o", str(out), "--published-column", "date"], env)
+    assert again.exit_code == 0 and "(the job was already complete)" in again.output
+    assert len(errors(out)) == 1
+
+
+def test_warnings_and_rejected_records_are_kept_in_input_order(env, tmp_path):
+    src = tmp_path / "in.csv"
+    rows = [f"d{i},Shelling hit school number {i} in Kharkiv.,{i + 1}/12/2026" for i in range(22)]
+    rows.insert(1, "empty,,2026-12-03")
+    src.write_text("id,text,date\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out), "--published-column", "date"], env)
+    assert result.exit_code == 3, result.output
+    assert [(e["line"], e.get("id"), "warning" in e) for e in errors(out)][:3] == [
+        (2, "d0", True),
+        (3, None, False),
+        (4, "d1", True),
+    ]
+    assert len(errors(out)) == 23
+    shown = [x for x in stderr_lines(result) if ": warning: column 'date': " in x]
+    assert len(shown) == 20
+    assert f"... and 2 more warnings in {out}.errors.jsonl" in stderr_lines(result)
+    assert "23 documents" not in result.output and "22 documents" in result.output
+    assert "1 rejected record, 22 warnings" in result.output

@@ -207,3 +207,81 @@ def test_restart_never_removes_a_file_no_job_wrote(env, tmp_path):
     result = score([str(src), "-o", str(out), "--restart"], env)
     assert result.exit_code == 1 and "was not written by a gravewatch job" in result.output
     assert out.read_text() == "keep me\n"
+
+
+@pytest.fixture(scope="module")
+def server():
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.servers import Handler
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_an_output_inside_a_source_folder_is_resumed_by_the_same_command(env, tmp_path, trained):
+    from service.batch.job import JobOptions, run_job
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    write(folder / "in.jsonl", corpus_lines(30))
+    (folder / "in.csv").write_text("id,text,when\nc1,Shelling hit a clinic in Goma.,soon\n")
+    out = folder / "scored.jsonl"
+    mp = pytest.MonkeyPatch()
+    crash_after(mp, 1)
+    with pytest.raises(KeyboardInterrupt):
+        run_job(JobOptions([str(folder)], out, batch_size=10), trained[0])
+    mp.undo()
+    command = [str(folder), "-o", str(out), "--batch-size", "10"]
+    resumed = score(command, env)
+    assert resumed.exit_code == 0, resumed.output
+    assert "(job resumed)" in resumed.output and "skipped" not in resumed.output
+    assert ids(out) == ["c1", *(f"d{i}" for i in range(30))]
+    again = score(command, env)
+    assert again.exit_code == 0, again.output
+    assert "(the job was already complete)" in again.output and "skipped" not in again.output
+    assert len(ids(out)) == 31
+
+
+def test_the_jobs_copies_of_urls_and_standard_input_are_not_read_as_sources(env, tmp_path, server):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    write(folder / "in.jsonl", [{"id": "a", "text": INCIDENT}])
+    out = folder / "scored.jsonl"
+    stdin = json.dumps({"id": "s", "text": "Shelling hit a clinic in Goma."}) + "\n"
+    command = [f"{server}/feed", "-", str(folder), "-o", str(out)]
+    first = score(command, env, input=stdin)
+    assert first.exit_code == 0, first.output
+    assert (out.parent / "scored.jsonl.sources").is_dir()
+    again = score(command, env, input=stdin)
+    assert again.exit_code == 0, again.output
+    assert "(the job was already complete)" in again.output and "skipped" not in again.output
+    assert ids(out) == ["a1", "https://news.example/b", "s", "a"]
+
+
+def test_a_directory_scan_leaves_out_the_files_of_the_job_writing_into_it(tmp_path, monkeypatch):
+    from service.batch.journal import job_files
+    from service.batch.sources import expand_sources
+
+    monkeypatch.chdir(tmp_path)
+    folder = Path("feeds")
+    (folder / "scored.jsonl.sources").mkdir(parents=True)
+    write(folder / "in.jsonl", [{"id": "a", "text": INCIDENT}])
+    own = [
+        "scored.jsonl",
+        "scored.jsonl.errors.jsonl",
+        "scored.jsonl.journal",
+        "scored.jsonl.journal-journal",
+        "scored.jsonl.lock",
+        "scored.jsonl.sources/stdin",
+        "scored.jsonl.sources/0a1b.json",
+        "scored.jsonl.sources/0a1b.body",
+    ]
+    for name in [*own, "other.jsonl.lock"]:
+        (folder / name).write_text("")
+    inputs = expand_sources(["feeds"], exclude=job_files(tmp_path / "feeds" / "scored.jsonl"))
+    assert [i.name for i in inputs.items] == ["feeds/in.jsonl"]
+    assert inputs.skipped == ["feeds/other.jsonl.lock"]

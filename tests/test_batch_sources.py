@@ -94,7 +94,11 @@ def test_unparseable_feed_is_rejected(tmp_path):
     path = tmp_path / "feed.xml"
     path.write_text("<rss><channel><item><title>cut off")
     (bad,) = read(tmp_path, path)
-    assert isinstance(bad, Rejected) and "feed could not be parsed" in bad.reason
+    assert isinstance(bad, Rejected) and (bad.line, bad.reason) == (
+        1,
+        "the feed could not be parsed: no element found at column 35; the feed is cut off "
+        "(fetch or copy it again)",
+    )
 
 
 def test_html_page_keeps_the_article_not_the_menus(tmp_path):
@@ -178,7 +182,11 @@ def test_csv_title_url_and_published_columns(tmp_path):
         ("r2", "Closures", "https://x/2", "2026-11-03"),
         ("r3", "Convoy", "https://x/3", "2026-11-03T10:00:00+00:00"),
     ]
-    assert (docs[3].line, docs[3].reason) == (5, "column 'when': 'soon' is not a date")
+    assert (docs[3].id, docs[3].published, docs[3].warnings) == (
+        "r4",
+        None,
+        ["column 'when': 'soon' is not a date; the document is scored without a date"],
+    )
 
 
 def test_csv_column_options_that_name_no_column_are_refused(tmp_path):
@@ -205,8 +213,8 @@ def test_json_files_holding_an_array_or_an_object_are_read(tmp_path):
     records = read(tmp_path, tmp_path)
     assert [(r.source, r.line, getattr(r, "id", None) or r.reason) for r in records] == [
         (str(tmp_path / "many.json"), 1, "a"),
-        (str(tmp_path / "many.json"), 2, "b"),
-        (str(tmp_path / "many.json"), 3, "expected a JSON object with id and text"),
+        (str(tmp_path / "many.json"), 1, "b"),
+        (str(tmp_path / "many.json"), 1, "item 3: expected a JSON object with id and text"),
         (str(tmp_path / "one.json"), 1, "c"),
         (str(tmp_path / "scalar.json"), None, "expected a JSON array of objects, or one object"),
     ]
@@ -222,3 +230,261 @@ def test_files_no_reader_takes_are_listed_as_skipped(tmp_path):
     inputs = expand_sources([str(tmp_path)])
     assert [i.name for i in inputs.items] == [str(tmp_path / "a.jsonl")]
     assert inputs.skipped == [str(tmp_path / "notes.md"), str(tmp_path / "sub" / "report.pdf")]
+
+
+LEAD_RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
+<item><title>Kadugli</title><guid>k1</guid><description><![CDATA[Armed men killed three children \
+aged 5 to 9 in Kadugli.<p>The army said it would investigate.</p>]]></description></item>
+<item><title>Camp</title><guid>k2</guid><description><![CDATA[Rebels recruited dozens of boys \
+in the camp.</p><p>The United Nations condemned the practice.]]></description></item>
+</channel></rss>"""
+
+
+def test_feed_entries_keep_the_text_before_their_first_paragraph(tmp_path):
+    path = tmp_path / "lead.rss"
+    path.write_text(LEAD_RSS)
+    assert [d.text for d in read(tmp_path, path)] == [
+        "Kadugli\n\nArmed men killed three children aged 5 to 9 in Kadugli.\n"
+        "The army said it would investigate.",
+        "Camp\n\nRebels recruited dozens of boys in the camp.\n"
+        "The United Nations condemned the practice.",
+    ]
+
+
+def test_a_page_whose_only_year_is_its_copyright_line_has_no_date(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(PAGE.replace("Copyright 2026", "Copyright 2019"))
+    (doc,) = read(tmp_path, path)
+    assert doc.published is None and doc.warnings == []
+
+
+def test_a_page_takes_its_date_from_its_publication_date_markup(tmp_path):
+    path = tmp_path / "page.html"
+    meta = '<meta property="article:published_time" content="2026-11-03T10:00:00Z">'
+    path.write_text(PAGE.replace("</title>", "</title>" + meta))
+    (doc,) = read(tmp_path, path)
+    assert doc.published == "2026-11-03T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("feed", "line", "reason"),
+    [
+        (
+            RSS[: RSS.index("Markets reopened.") + len("Markets")],
+            6,
+            "the feed could not be parsed: no element found at column 21; the feed is cut off "
+            "(fetch or copy it again)",
+        ),
+        (
+            RSS.replace("]]>", "").replace("<description>Markets", "<description><![CDATA[Mar")[
+                : RSS.index("Markets reopened.") + 20
+            ],
+            6,
+            "the feed could not be parsed: unclosed CDATA section at column 34; the feed is cut "
+            "off (fetch or copy it again)",
+        ),
+        (
+            RSS.replace("</description></item></channel>", "</item></channel>"),
+            6,
+            "the feed could not be parsed: mismatched tag at column 33",
+        ),
+        (
+            RSS.replace("<title>Markets</title>", "<title>Markets & fish</title>"),
+            5,
+            "the feed could not be parsed: not well-formed (invalid token) at column 23",
+        ),
+        (
+            ATOM.replace("</entry></feed>", "</feed>"),
+            4,
+            "the feed could not be parsed: mismatched tag at column 93",
+        ),
+    ],
+    ids=["cut-in-text", "cut-in-cdata", "mismatched-tag", "bare-ampersand", "atom"],
+)
+def test_a_feed_that_is_not_well_formed_is_rejected_whole_with_its_line_and_column(
+    tmp_path, feed, line, reason
+):
+    path = tmp_path / "feed.xml"
+    path.write_text(feed)
+    records = read(tmp_path, path)
+    assert [(type(r), r.line, r.reason) for r in records] == [(Rejected, line, reason)]
+
+
+def test_a_feed_using_an_entity_its_doctype_declares_is_read(tmp_path):
+    path = tmp_path / "feed.rss"
+    path.write_text(
+        RSS.replace(
+            '<?xml version="1.0"?>',
+            '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY dash "&#8212;">]>',
+        ).replace("Markets reopened.", "Markets&dash;reopened.")
+    )
+    first, second = read(tmp_path, path)
+    assert second.text == "Markets\n\nMarkets\u2014reopened."
+
+
+def test_a_feed_in_a_legacy_encoding_is_checked_in_that_encoding(tmp_path):
+    path = tmp_path / "feed.rss"
+    feed = RSS.replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="shift_jis"?>')
+    path.write_bytes(feed.replace("Markets reopened.", "市場が再開した。").encode("shift_jis"))
+    first, second = read(tmp_path, path)
+    assert second.text == "Markets\n\n市場が再開した。"
+    path.write_bytes(feed.replace("</title>", "</titel>", 1).encode("shift_jis"))
+    (bad,) = read(tmp_path, path)
+    assert (bad.line, bad.reason) == (
+        1,
+        "the feed could not be parsed: mismatched tag at column 84",
+    )
+
+
+def test_a_jsonl_line_with_a_raw_control_character_says_so_once(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"id": "b3", "text": "cut\tin two"}\n')
+    (bad,) = read(tmp_path, path)
+    assert (bad.line, bad.reason) == (1, "invalid JSON: Invalid control character at column 26")
+
+
+def test_json_array_items_are_located_by_their_line_and_named_by_their_place(tmp_path):
+    path = tmp_path / "arr.json"
+    items = [{"id": "a", "text": "One."}, {"text": "No id."}, {"id": "c", "text": "  "}, 5]
+    path.write_text(json.dumps(items, indent=2))
+    records = read(tmp_path, path)
+    assert [(r.line, getattr(r, "id", None) or r.reason) for r in records] == [
+        (2, "a"),
+        (6, f"{path}#2"),
+        (9, "the document has no text"),
+        (13, "item 4: expected a JSON object with id and text"),
+    ]
+
+
+def test_an_invalid_json_file_is_rejected_with_its_line_and_column(tmp_path):
+    path = tmp_path / "arr.json"
+    path.write_text('[\n  {"id": "a", "text": "One."},\n  {"id": "b" "text": "Two."}\n]')
+    (bad,) = read(tmp_path, path)
+    assert (bad.line, bad.reason) == (
+        3,
+        "invalid JSON: Expecting ',' delimiter at column 14",
+    )
+
+
+def test_a_one_line_json_array_names_items_by_their_place(tmp_path):
+    path = tmp_path / "arr.json"
+    path.write_text(json.dumps([{"id": "a", "text": "One."}, {"text": "Two."}, 5]))
+    records = read(tmp_path, path)
+    assert [(r.line, getattr(r, "id", None) or r.reason) for r in records] == [
+        (1, "a"),
+        (1, f"{path}#2"),
+        (1, "item 3: expected a JSON object with id and text"),
+    ]
+
+
+CSV_DATES = (
+    "id,text,date\n"
+    "1,Shelling hit a school.,2026-12-03\n"
+    "2,Girls were abducted.,03/12/2026\n"
+    "3,A clinic was struck.,not a date\n"
+    "4,Boys were recruited.,2026-13-45\n"
+    "5,Convoys were blocked.,\n"
+)
+
+
+def test_csv_dates_that_cannot_be_read_are_left_empty_with_a_warning(tmp_path):
+    path = tmp_path / "dates.csv"
+    path.write_text(CSV_DATES)
+    docs = read(tmp_path, path, published_column="date")
+    assert [(type(d), d.id, d.line, d.published, d.warnings) for d in docs] == [
+        (Document, "1", 2, "2026-12-03", []),
+        (
+            Document,
+            "2",
+            3,
+            None,
+            [
+                "column 'date': '03/12/2026' is not an ISO 8601 date (YYYY-MM-DD); numeric day "
+                "and month orders are not guessed; the document is scored without a date"
+            ],
+        ),
+        (
+            Document,
+            "3",
+            4,
+            None,
+            ["column 'date': 'not a date' is not a date; the document is scored without a date"],
+        ),
+        (
+            Document,
+            "4",
+            5,
+            None,
+            ["column 'date': '2026-13-45' is not a date; the document is scored without a date"],
+        ),
+        (Document, "5", 6, None, []),
+    ]
+
+
+def test_jsonl_published_dates_are_read_like_csv_dates(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_text(
+        json.dumps({"id": "a", "text": "One.", "published": "2026-12-03T14:05:00Z"})
+        + "\n"
+        + json.dumps({"id": "b", "text": "Two.", "published": "03/12/2026"})
+        + "\n"
+        + json.dumps({"id": "c", "text": "Three.", "published": 20261203})
+        + "\n"
+    )
+    a, b, c = read(tmp_path, path)
+    assert (a.published, a.warnings) == ("2026-12-03T14:05:00+00:00", [])
+    assert (b.published, b.warnings) == (
+        None,
+        [
+            "field published: '03/12/2026' is not an ISO 8601 date (YYYY-MM-DD); numeric day "
+            "and month orders are not guessed; the document is scored without a date"
+        ],
+    )
+    assert (c.published, c.warnings) == (
+        None,
+        ["field published: 20261203 is not a string; the document is scored without a date"],
+    )
+
+
+def test_a_semicolon_delimited_csv_is_read_as_such(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text(
+        "id;body;when\n"
+        "s-en;Two boys, aged 12 and 14, were killed.;2026-12-03\n"
+        's-ru;"Боевики похитили школьниц; о судьбе девочек ничего не известно.";\n'
+    )
+    docs = read(tmp_path, path, text_column="body", published_column="when")
+    assert [(d.id, d.text, d.line, d.published) for d in docs] == [
+        ("s-en", "Two boys, aged 12 and 14, were killed.", 2, "2026-12-03"),
+        ("s-ru", "Боевики похитили школьниц; о судьбе девочек ничего не известно.", 3, None),
+    ]
+
+
+def test_a_comma_delimited_csv_with_semicolons_in_its_cells_stays_comma_delimited(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text('id,text\n1,"One; two; three."\n2,Four; five.\n')
+    docs = read(tmp_path, path)
+    assert [(d.id, d.text) for d in docs] == [("1", "One; two; three."), ("2", "Four; five.")]
+
+
+def test_a_semicolon_delimited_csv_without_the_text_column_lists_its_columns(tmp_path):
+    path = tmp_path / "semi.csv"
+    path.write_text("id;body\ns1;Text.\n")
+    (bad,) = read(tmp_path, path)
+    assert (bad.line, bad.reason) == (
+        1,
+        "no column 'text' (columns: id, body; the file is read as semicolon-delimited); name "
+        "the text column with --text-column",
+    )
+
+
+def test_a_feed_with_blank_lines_before_its_xml_declaration_is_read(tmp_path):
+    path = tmp_path / "feed.rss"
+    path.write_bytes(b"\xef\xbb\xbf\n  \n" + RSS.encode())
+    assert [d.id for d in read(tmp_path, path)] == ["a1", "https://news.example/b"]
+    path.write_bytes(b"\n  " + RSS.replace("</title>", "</titel>", 1).encode())
+    (bad,) = read(tmp_path, path)
+    assert (bad.line, bad.reason) == (
+        2,
+        "the feed could not be parsed: mismatched tag at column 65",
+    )

@@ -2,8 +2,8 @@
 
 - ``sources``: read JSONL, CSV, RSS/Atom, HTML, text files, directories, URLs and stdin as
   documents, in a fixed order, with rejected records kept apart;
-- ``markup``: HTML to text (pages and feed fragments) with trafilatura;
-- ``dates``: publication dates as ISO 8601;
+- ``markup``: the text of feed entries' HTML, and a page's publication date from its markup;
+- ``dates``: publication dates as ISO 8601, never guessing a numeric day and month order;
 - ``fetch``: HTTP with a whole-download timeout, a size limit, retries and an on-disk copy;
 - ``snapshot``: a content hash per input, so that a changed source is refused;
 - ``lock``: one job at a time per output;

@@ -1,8 +1,8 @@
-"""What flows through a batch job: input documents, rejected records, scored output."""
+"""What flows through a batch job: input documents, rejected records, warnings, scored output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import Field
 
@@ -21,6 +21,23 @@ class Document:
     url: str | None = None
     title: str | None = None
     published: str | None = None
+    warnings: list[str] = field(default_factory=list)  # problems it is scored despite
+
+    def warned(self) -> list[Warned]:
+        return [Warned(self.source, self.line, self.id, w) for w in self.warnings]
+
+
+@dataclass(slots=True)
+class Warned:
+    """A problem with a record that was scored all the same (a date that cannot be read)."""
+
+    source: str
+    line: int | None
+    id: str
+    warning: str
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "line": self.line, "id": self.id, "warning": self.warning}
 
 
 @dataclass(slots=True)

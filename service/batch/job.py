@@ -13,7 +13,7 @@ from typing import Literal
 
 from service.batch import output, snapshot
 from service.batch.dedup import DuplicateIndex
-from service.batch.documents import Document, Rejected
+from service.batch.documents import Document, Rejected, Warned
 from service.batch.engines import (
     DaskEngine,
     Engine,
@@ -28,6 +28,7 @@ from service.batch.journal import (
     Progress,
     errors_path,
     fsync,
+    job_files,
     sources_dir,
     stored_model,
 )
@@ -62,22 +63,32 @@ class Summary:
     duplicates: int = 0
     passages: int = 0
     rejected: int = 0
+    warnings: int = 0  # problems with documents that were scored all the same
     labels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LABELS, 0))
     documents_this_run: int = 0
     rejected_this_run: int = 0
+    warnings_this_run: int = 0
     first_rejected: list[Rejected] = field(default_factory=list)  # this run's, at most 20
+    first_warnings: list[Warned] = field(default_factory=list)  # this run's, at most 20
+    errors_file: str = ""  # where the rejected records and warnings are
     skipped: list[str] = field(default_factory=list)  # files in directories no reader takes
     seconds: float = 0.0
     resumed: bool = False
     already_complete: bool = False
 
     def text(self) -> str:
+        """This run's first warnings (``file:line: warning: ...``), then the summary."""
         rate = self.documents_this_run / self.seconds if self.seconds else 0.0
         labels = ", ".join(f"{k} {v}" for k, v in self.labels.items())
-        lines = [
+        lines = [f"{_where(w)}: warning: {w.warning}" for w in self.first_warnings]
+        more = self.warnings_this_run - len(self.first_warnings)
+        if more > 0:
+            lines.append(f"... and {_count(more, 'more warning')} in {self.errors_file}")
+        warnings = f", {_count(self.warnings, 'warning')}" if self.warnings else ""
+        lines += [
             f"{_count(self.documents, 'document')} ({self.documents - self.duplicates} unique, "
             f"{_count(self.duplicates, 'duplicate')}), {_count(self.passages, 'passage')}, "
-            f"{_count(self.rejected, 'rejected record')}"
+            f"{_count(self.rejected, 'rejected record')}{warnings}"
             f"{' (the job was already complete)' if self.already_complete else ''}"
             f"{' (job resumed)' if self.resumed and not self.already_complete else ''}",
             f"labels (unique documents): {labels}",
@@ -91,6 +102,10 @@ class Summary:
                 f"skipped {_count(len(self.skipped), 'file')} that no reader takes: {shown}{more}"
             )
         return "\n".join(lines)
+
+
+def _where(record: Rejected | Warned) -> str:
+    return record.source if record.line is None else f"{record.source}:{record.line}"
 
 
 def _count(n: int, noun: str) -> str:
@@ -156,8 +171,8 @@ def _batches(records: Iterator, start: int, size: int, plan: deque) -> Iterator[
 def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None) -> Summary:
     """Score every source into ``options.output``, resuming an unfinished job on it. One job at
     a time per output: a second one is refused (``LockedError``) while the first runs."""
-    inputs = expand_sources(options.sources)
     out = options.output
+    inputs = expand_sources(options.sources, exclude=job_files(out))
     if not out.parent.is_dir():
         raise JournalError(
             f"{out.parent}: the output folder does not exist; create it or choose another -o"
@@ -206,7 +221,11 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
     stdin_copy = sources_dir(out) / "stdin"
     journal.check_inputs(snapshot.take(inputs.items, fetcher, stdin_copy))
     digest = journal.restore_files()
-    summary = Summary(resumed=journal.progress.records_done > 0, skipped=inputs.skipped)
+    summary = Summary(
+        resumed=journal.progress.records_done > 0,
+        skipped=inputs.skipped,
+        errors_file=str(errors_path(out)),
+    )
     _restore_totals(summary, journal.progress)
     if journal.progress.complete:
         summary.already_complete = True
@@ -236,11 +255,7 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
                 if store is not None:
                     _store_batch(store, batch, scored, predictor.thresholds)
                 firsts = _write_batch(batch, scored, index, summary, options.format, write)
-                for r in batch.rejected:
-                    err_fh.write((json.dumps(r.as_dict(), ensure_ascii=False) + "\n").encode())
-                summary.rejected += len(batch.rejected)
-                summary.rejected_this_run += len(batch.rejected)
-                summary.first_rejected += batch.rejected[: 20 - len(summary.first_rejected)]
+                err_fh.write(_problems(batch, summary).encode("utf-8"))
                 fsync(out_fh)
                 fsync(err_fh)
                 journal.commit(_progress(summary, batch.end, out_fh, err_fh, digest), firsts)
@@ -255,6 +270,20 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
         if bar is not None:
             bar.close()
     return summary
+
+
+def _problems(batch: _Batch, summary: Summary) -> str:
+    """The batch's lines of the errors file, in input order: its rejected records, and the
+    warnings of documents it scored all the same; counted in ``summary``."""
+    warned = [(d.ordinal, w) for d in batch.docs for w in d.warned()]
+    entries = sorted([(r.ordinal, r) for r in batch.rejected] + warned, key=lambda e: e[0])
+    summary.rejected += len(batch.rejected)
+    summary.rejected_this_run += len(batch.rejected)
+    summary.first_rejected += batch.rejected[: 20 - len(summary.first_rejected)]
+    summary.warnings += len(warned)
+    summary.warnings_this_run += len(warned)
+    summary.first_warnings += [w for _, w in warned][: 20 - len(summary.first_warnings)]
+    return "".join(json.dumps(e.as_dict(), ensure_ascii=False) + "\n" for _, e in entries)
 
 
 def _write_batch(batch: _Batch, scored: list[Scored], index, summary, fmt, write) -> list:
@@ -304,6 +333,7 @@ def _progress(summary: Summary, records_done: int, out_fh, err_fh, digest) -> Pr
         "duplicates": summary.duplicates,
         "passages": summary.passages,
         "rejected": summary.rejected,
+        "warnings": summary.warnings,
         "labels": summary.labels,
     }
     return Progress(
@@ -323,6 +353,7 @@ def _restore_totals(summary: Summary, progress: Progress) -> None:
     summary.duplicates = t["duplicates"]
     summary.passages = t["passages"]
     summary.rejected = t["rejected"]
+    summary.warnings = t.get("warnings", 0)  # journals before warnings have none
     summary.labels.update(t["labels"])
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from service.batch.dedup import DuplicateIndex
+from service.batch.lock import lock_path
 from service.batch.snapshot import changes
 from training.errors import Conflict
 
@@ -71,6 +72,21 @@ def errors_path(out: Path) -> Path:
 def sources_dir(out: Path) -> Path:
     """Copies of URL sources and standard input, so that a resumed job reads the same."""
     return out.with_name(out.name + ".sources")
+
+
+def job_files(out: Path) -> list[Path]:
+    """Every file and folder the job on ``out`` writes: ``OUT``, its errors file, the journal
+    (and the rollback file SQLite keeps beside it during a commit), the lock and the copies of
+    sources. A directory the job reads leaves them out, so that its output is not an input."""
+    journal = journal_path(out)
+    return [
+        out,
+        errors_path(out),
+        journal,
+        journal.with_name(journal.name + "-journal"),
+        lock_path(out),
+        sources_dir(out),
+    ]
 
 
 def stored_model(out: Path) -> str | None:

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
+from xml.parsers import expat
 
-from service.batch.dates import iso_date
+from service.batch.dates import published_date
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher, FetchError
-from service.batch.markup import fragment_text
+from service.batch.markup import fragment_text, page_published
 from service.config import setting_default
 from training.errors import NotFound
 from training.schemas import is_blank
@@ -105,10 +107,12 @@ def check_sources(sources: list[str]) -> None:
             raise SourceError(f"{source}: no such file or directory")
 
 
-def expand_sources(sources: list[str]) -> Inputs:
+def expand_sources(sources: list[str], exclude: Iterable[Path] = ()) -> Inputs:
     """The inputs of ``sources`` in reading order: directories walked recursively in sorted
-    order, keeping the files a reader takes (by extension) and listing the others as skipped."""
+    order, keeping the files a reader takes (by extension) and listing the others as skipped.
+    A directory's files and folders in ``exclude`` (the job's own output) are left out."""
     check_sources(sources)
+    excluded = {p.resolve() for p in exclude}
     inputs = Inputs()
     for source in sources:
         path = Path(source)
@@ -116,6 +120,9 @@ def expand_sources(sources: list[str]) -> Inputs:
             inputs.items.append(Input(source))
         elif path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                resolved = file.resolve()
+                if resolved in excluded or not excluded.isdisjoint(resolved.parents):
+                    continue
                 kind = EXTENSIONS.get(file.suffix.lower())
                 if kind is None:
                     inputs.skipped.append(str(file))
@@ -256,54 +263,84 @@ def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[SourceI
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            yield _reject(source, n, f"invalid JSON: {e.msg} at column {e.colno}")
+            yield _reject(source, n, _invalid_json(e))
             continue
-        yield _from_object(obj, source, n)
+        yield _from_object(obj, source, n, f"{source}:{n}")
+
+
+def _invalid_json(e: json.JSONDecodeError) -> str:
+    # some of json's messages end with "at" ("Invalid control character at")
+    return f"invalid JSON: {e.msg.removesuffix(' at')} at column {e.colno}"
 
 
 def _read_json(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
-    """A JSON array of records (``line`` is the record's place in it), or one record."""
+    """A JSON array of records, or one record. ``line`` is the line a record begins on; a
+    record without an id is ``FILE#N``, N its place in the array."""
     data = stream.read()
     try:
-        value = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        value = json.loads(text)
     except UnicodeDecodeError as e:
         yield _reject(source, None, f"the file is not valid UTF-8 (byte {e.start})")
         return
     except json.JSONDecodeError as e:
-        yield _reject(source, e.lineno, f"invalid JSON: {e.msg} at column {e.colno}")
+        yield _reject(source, e.lineno, _invalid_json(e))
         return
     if isinstance(value, dict):
-        value = [value]
-    if not isinstance(value, list):
+        line = 1 + text.count("\n", 0, json.decoder.WHITESPACE.match(text).end())
+        yield _from_object(value, source, line, f"{source}#1")
+    elif isinstance(value, list):
+        for n, (obj, line) in enumerate(zip(value, _item_lines(text), strict=True), 1):
+            yield _from_object(obj, source, line, f"{source}#{n}", f"item {n}: ")
+    else:
         yield _reject(source, None, "expected a JSON array of objects, or one object")
-        return
-    for n, obj in enumerate(value, 1):
-        yield _from_object(obj, source, n)
 
 
-def _from_object(obj, source: str, n: int) -> SourceItem:
-    """A document from a JSON record: ``id`` and ``text``, or ``id``, ``title`` and ``body``."""
+def _item_lines(text: str) -> Iterator[int]:
+    """The line each item of the JSON array ``text`` (valid JSON) begins on."""
+    decoder, skip = json.JSONDecoder(), json.decoder.WHITESPACE.match
+    pos = skip(text, 0).end() + 1  # after the array's "["
+    line, counted = 1, 0
+    while True:
+        pos = skip(text, pos).end()
+        if text[pos] == "]":
+            return
+        line += text.count("\n", counted, pos)
+        counted = pos
+        yield line
+        pos = skip(text, decoder.raw_decode(text, pos)[1]).end()
+        if text[pos] == ",":
+            pos += 1
+
+
+def _from_object(obj, source: str, line: int, default_id: str, item: str = "") -> SourceItem:
+    """A document from a JSON record: ``id`` and ``text``, or ``id``, ``title`` and ``body``.
+    ``item`` ("item 3: ") begins the reason when the record is rejected."""
     if not isinstance(obj, dict):
-        return _reject(source, n, "expected a JSON object with id and text")
+        return _reject(source, line, f"{item}expected a JSON object with id and text")
     text = obj.get("text")
     if text is None and ("title" in obj or "body" in obj):
         parts = [obj.get("title"), obj.get("body")]
         if not all(p is None or isinstance(p, str) for p in parts):
-            return _reject(source, n, "title and body must be strings")
+            return _reject(source, line, f"{item}title and body must be strings")
         text = "\n\n".join(p for p in parts if p)
     if not isinstance(text, str):
         why = "missing" if text is None else "not a string"
-        return _reject(source, n, f"the field text is {why} (give text, or title and body)")
+        return _reject(
+            source, line, f"{item}the field text is {why} (give text, or title and body)"
+        )
     doc_id = obj.get("id")
+    published, warnings = published_date(obj.get("published"), "field published")
     return Document(
         ordinal=-1,
-        id=str(doc_id) if doc_id not in (None, "") else f"{source}:{n}",
+        id=str(doc_id) if doc_id not in (None, "") else default_id,
         text=text,
         source=source,
-        line=n,
+        line=line,
         url=_str_or_none(obj.get("url")),
         title=_str_or_none(obj.get("title")),
-        published=_str_or_none(obj.get("published")),
+        published=published,
+        warnings=warnings,
     )
 
 
@@ -327,7 +364,9 @@ def column_names(options: SourceOptions) -> dict[str, str]:
 
 def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    reader = csv.DictReader(text)
+    header = text.readline()
+    delimiter = _delimiter(header)
+    reader = csv.DictReader(itertools.chain([header], text), delimiter=delimiter)
     fields = reader.fieldnames or []
     columns: dict[str, str | None] = {}
     for option, (default, flag) in _CSV_COLUMNS.items():
@@ -336,10 +375,12 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceIte
             name = default if default in fields or option == "text_column" else None
         if name is not None and name not in fields:
             hint = "name the text column with" if option == "text_column" else "check"
+            read_as = "; the file is read as semicolon-delimited" if delimiter == ";" else ""
             yield _reject(
                 source,
                 1,
-                f"no column {name!r} (columns: {', '.join(fields) or 'none'}); {hint} {flag}",
+                f"no column {name!r} (columns: {', '.join(fields) or 'none'}{read_as}); "
+                f"{hint} {flag}",
             )
             return
         columns[option] = name
@@ -359,13 +400,9 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceIte
             if any("\udc80" <= ch <= "\udcff" for v in row.values() if v for ch in v):
                 yield _reject(source, n, "the row is not valid UTF-8")
                 continue
-            published = cell(row, "published_column")
-            if published is not None:
-                try:
-                    published = iso_date(published)
-                except ValueError as e:
-                    yield _reject(source, n, f"column {columns['published_column']!r}: {e}")
-                    continue
+            published, warnings = published_date(
+                cell(row, "published_column"), f"column {columns['published_column']!r}"
+            )
             yield Document(
                 ordinal=-1,
                 id=cell(row, "id_column") or f"{source}:{n}",
@@ -375,15 +412,29 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceIte
                 url=cell(row, "url_column"),
                 title=cell(row, "title_column"),
                 published=published,
+                warnings=warnings,
             )
     except csv.Error as e:
         yield _reject(source, reader.line_num, f"CSV error: {e}")
 
 
+def _delimiter(header: str) -> str:
+    """``,``, or ``;`` when the header read with commas is one column holding a ``;`` (as
+    spreadsheets write CSV where the comma is the decimal mark)."""
+    fields = next(csv.reader([header]), [])
+    return ";" if len(fields) == 1 and ";" in fields[0] else ","
+
+
 def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     import feedparser
 
-    feed = feedparser.parse(stream.read())
+    data = stream.read()
+    feed = feedparser.parse(data)
+    problem = _xml_problem(data, feed.get("encoding"))
+    if problem is not None:
+        line, reason = problem
+        yield _reject(source, line, f"the feed could not be parsed: {reason}")
+        return
     if not feed.entries or (
         feed.bozo and not any(e.get("content") or e.get("summary") for e in feed.entries)
     ):
@@ -415,6 +466,48 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
         )
 
 
+_CUT_OFF = frozenset(  # expat's errors for a document that ends too soon
+    expat.errors.codes[message]
+    for message in (
+        expat.errors.XML_ERROR_NO_ELEMENTS,
+        expat.errors.XML_ERROR_UNCLOSED_TOKEN,
+        expat.errors.XML_ERROR_UNCLOSED_CDATA_SECTION,
+        expat.errors.XML_ERROR_PARTIAL_CHAR,
+    )
+)
+
+
+def _xml_problem(data: bytes, encoding: str | None) -> tuple[int, str] | None:
+    """Where ``data`` is not well-formed XML (a feed cut off, a mismatched tag, a bare ``&``):
+    its line and what is wrong at which column; None when it is well-formed. Feed readers
+    recover from such errors by guessing, so a feed cut off would pass as complete. Blank
+    space before the XML declaration, a common and harmless slip, is allowed."""
+    body = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
+    xml = body.lstrip()
+    blank = body[: len(body) - len(xml)]
+    parser = expat.ParserCreate(namespace_separator=" ")
+    try:
+        try:
+            parser.Parse(xml, True)
+        except ValueError:  # a multi-byte encoding expat does not decode: check the text
+            parser = expat.ParserCreate(namespace_separator=" ")
+            parser.Parse(_decode(xml, encoding), True)
+    except expat.ExpatError as e:
+        column = e.offset + 1 + (len(blank) - blank.rfind(b"\n") - 1 if e.lineno == 1 else 0)
+        reason = f"{expat.errors.messages[e.code]} at column {column}"
+        if e.code in _CUT_OFF:
+            reason += "; the feed is cut off (fetch or copy it again)"
+        return e.lineno + blank.count(b"\n"), reason
+    return None
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    try:
+        return data.decode(encoding or "utf-8", errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
 def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     import trafilatura
 
@@ -424,6 +517,7 @@ def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
         yield _reject(source, None, "no main text found in the HTML page")
         return
     meta = trafilatura.extract_metadata(html)
+    published, warnings = page_published(html)
     yield Document(
         ordinal=-1,
         id=(meta.url if meta and meta.url else None) or source,
@@ -432,7 +526,8 @@ def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
         url=(meta.url if meta and meta.url else None)
         or (source if source.startswith("http") else None),
         title=meta.title if meta else None,
-        published=meta.date if meta else None,
+        published=published,
+        warnings=warnings,
     )
 
 
