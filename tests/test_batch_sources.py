@@ -284,30 +284,51 @@ def test_a_page_takes_its_date_from_its_publication_date_markup(tmp_path):
             "off (fetch or copy it again)",
         ),
         (
-            RSS.replace("</description></item></channel>", "</item></channel>"),
-            6,
-            "the feed could not be parsed: mismatched tag at column 33",
-        ),
-        (
-            RSS.replace("<title>Markets</title>", "<title>Markets & fish</title>"),
-            5,
-            "the feed could not be parsed: not well-formed (invalid token) at column 23",
-        ),
-        (
-            ATOM.replace("</entry></feed>", "</feed>"),
-            4,
-            "the feed could not be parsed: mismatched tag at column 93",
+            "<rss><channel><title>Nothing here</title>\n<item><title>A & B</titel>",
+            2,
+            "the feed could not be parsed: not well-formed (invalid token) at column 17",
         ),
     ],
-    ids=["cut-in-text", "cut-in-cdata", "mismatched-tag", "bare-ampersand", "atom"],
+    ids=["cut-in-text", "cut-in-cdata", "nothing-readable"],
 )
-def test_a_feed_that_is_not_well_formed_is_rejected_whole_with_its_line_and_column(
+def test_a_feed_cut_off_or_with_nothing_readable_is_rejected_whole_with_its_line_and_column(
     tmp_path, feed, line, reason
 ):
     path = tmp_path / "feed.xml"
     path.write_text(feed)
     records = read(tmp_path, path)
     assert [(type(r), r.line, r.reason) for r in records] == [(Rejected, line, reason)]
+
+
+@pytest.mark.parametrize(
+    ("feed", "where"),
+    [
+        (
+            RSS.replace("<title>Markets</title>", "<title>Markets & fish</title>"),
+            "line 5: not well-formed (invalid token) at column 23",
+        ),
+        (
+            RSS.replace("Markets reopened.", "Markets&nbsp;reopened."),
+            "line 6: undefined entity at column 21",
+        ),
+    ],
+    ids=["bare-ampersand", "undeclared-entity"],
+)
+def test_a_feed_with_a_stray_character_is_read_with_a_warning_naming_line_and_column(
+    tmp_path, feed, where
+):
+    path = tmp_path / "feed.xml"
+    path.write_text(feed)
+    records = read(tmp_path, path)
+    assert records and all(isinstance(r, Document) for r in records)
+    assert all(
+        r.warnings
+        == [
+            f"the feed is not well-formed XML ({where}); its entries were read as a feed reader "
+            "reads them: check them against the source"
+        ]
+        for r in records
+    )
 
 
 def test_a_feed_using_an_entity_its_doctype_declares_is_read(tmp_path):
@@ -329,11 +350,10 @@ def test_a_feed_in_a_legacy_encoding_is_checked_in_that_encoding(tmp_path):
     first, second = read(tmp_path, path)
     assert second.text == "Markets\n\n市場が再開した。"
     path.write_bytes(feed.replace("</title>", "</titel>", 1).encode("shift_jis"))
-    (bad,) = read(tmp_path, path)
-    assert (bad.line, bad.reason) == (
-        1,
-        "the feed could not be parsed: mismatched tag at column 84",
-    )
+    assert {w for d in read(tmp_path, path) for w in d.warnings} == {
+        "the feed is not well-formed XML (line 1: mismatched tag at column 84); its entries were "
+        "read as a feed reader reads them: check them against the source"
+    }
 
 
 def test_a_jsonl_line_with_a_raw_control_character_says_so_once(tmp_path):
@@ -483,8 +503,7 @@ def test_a_feed_with_blank_lines_before_its_xml_declaration_is_read(tmp_path):
     path.write_bytes(b"\xef\xbb\xbf\n  \n" + RSS.encode())
     assert [d.id for d in read(tmp_path, path)] == ["a1", "https://news.example/b"]
     path.write_bytes(b"\n  " + RSS.replace("</title>", "</titel>", 1).encode())
-    (bad,) = read(tmp_path, path)
-    assert (bad.line, bad.reason) == (
-        2,
-        "the feed could not be parsed: mismatched tag at column 65",
-    )
+    assert {w for d in read(tmp_path, path) for w in d.warnings} == {
+        "the feed is not well-formed XML (line 2: mismatched tag at column 65); its entries were "
+        "read as a feed reader reads them: check them against the source"
+    }

@@ -431,20 +431,23 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
     data = stream.read()
     feed = feedparser.parse(data)
     problem = _xml_problem(data, feed.get("encoding"))
-    if problem is not None:
-        line, reason = problem
-        yield _reject(source, line, f"the feed could not be parsed: {reason}")
+    readable = feed.entries and any(e.get("content") or e.get("summary") for e in feed.entries)
+    if problem is not None and (problem.cut_off or not readable):
+        yield _reject(source, problem.line, f"the feed could not be parsed: {problem.reason}")
         return
-    if not feed.entries or (
-        feed.bozo and not any(e.get("content") or e.get("summary") for e in feed.entries)
-    ):
-        problem = getattr(feed, "bozo_exception", None)
-        if problem is not None:
-            reason = problem.getMessage() if hasattr(problem, "getMessage") else str(problem)
-            yield _reject(source, None, f"the feed could not be parsed: {reason}")
-        else:
-            yield _reject(source, None, "the feed has no entries")
+    if not readable:
+        yield _reject(source, None, "the feed has no entries")
         return
+    # Real feeds often hold a stray "&" or an undeclared "&nbsp;": their entries are read as a
+    # feed reader reads them, each with a warning; only a feed that ends too soon is refused.
+    warnings = (
+        []
+        if problem is None
+        else [
+            f"the feed is not well-formed XML (line {problem.line}: {problem.reason}); its "
+            "entries were read as a feed reader reads them: check them against the source"
+        ]
+    )
     for i, entry in enumerate(feed.entries, 1):
         title = entry.get("title") or None
         content = entry.get("content")
@@ -463,7 +466,15 @@ def _read_feed(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
             url=entry.get("link") or None,
             title=title,
             published=published,
+            warnings=list(warnings),
         )
+
+
+@dataclass(frozen=True)
+class _XmlProblem:
+    line: int
+    reason: str
+    cut_off: bool  # the document ends too soon: part of the feed is missing
 
 
 _CUT_OFF = frozenset(  # expat's errors for a document that ends too soon
@@ -477,11 +488,12 @@ _CUT_OFF = frozenset(  # expat's errors for a document that ends too soon
 )
 
 
-def _xml_problem(data: bytes, encoding: str | None) -> tuple[int, str] | None:
+def _xml_problem(data: bytes, encoding: str | None) -> _XmlProblem | None:
     """Where ``data`` is not well-formed XML (a feed cut off, a mismatched tag, a bare ``&``):
-    its line and what is wrong at which column; None when it is well-formed. Feed readers
-    recover from such errors by guessing, so a feed cut off would pass as complete. Blank
-    space before the XML declaration, a common and harmless slip, is allowed."""
+    its line, what is wrong at which column, and whether it is cut off; None when it is
+    well-formed. Feed readers recover from such errors by guessing, so a feed cut off would
+    pass as complete. Blank space before the XML declaration, a common and harmless slip, is
+    allowed."""
     body = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark
     xml = body.lstrip()
     blank = body[: len(body) - len(xml)]
@@ -495,9 +507,10 @@ def _xml_problem(data: bytes, encoding: str | None) -> tuple[int, str] | None:
     except expat.ExpatError as e:
         column = e.offset + 1 + (len(blank) - blank.rfind(b"\n") - 1 if e.lineno == 1 else 0)
         reason = f"{expat.errors.messages[e.code]} at column {column}"
-        if e.code in _CUT_OFF:
+        cut_off = e.code in _CUT_OFF
+        if cut_off:
             reason += "; the feed is cut off (fetch or copy it again)"
-        return e.lineno + blank.count(b"\n"), reason
+        return _XmlProblem(e.lineno + blank.count(b"\n"), reason, cut_off)
     return None
 
 
