@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import click
 import typer
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from typer.core import TyperGroup
 
-from service.config import describe_invalid, get_settings
+from service.config import Settings, describe_invalid, get_settings, setting_default
 from training.corpus import corpus_stats, read_corpus, read_labelled, split_of, validate
 from training.errors import GravewatchError
 from training.registry import RegistryError, load_predictor
@@ -33,6 +34,12 @@ class _Commands(TyperGroup):
         except GravewatchError as e:
             typer.echo(f"error: {e.message}", err=True)
             raise typer.Exit(EXIT_FAILED) from None
+
+
+def _from_setting(what: str, setting: str) -> str:
+    """Help of an option that stands for a setting: ``Port (default: GRAVEWATCH_PORT, else
+    8000).``, the default read from ``Settings``."""
+    return f"{what} (default: GRAVEWATCH_{setting.upper()}, else {setting_default(setting)})."
 
 
 app = typer.Typer(
@@ -103,6 +110,29 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _check_output(path: Path, example: str) -> None:
+    """Exit 1 in one line when ``-o path`` cannot name a file to write: it is a folder, or its
+    folder does not exist (refused, never created, as `gravewatch score` refuses it)."""
+    if path.is_dir():
+        fail(f"{path}: is a folder; give -o the file to write, such as {path / example}")
+    if not path.parent.is_dir():
+        fail(f"{path.parent}: the output folder does not exist; create it or choose another -o")
+
+
+def _setting_option(option: str, value, setting: str):
+    """The value of the command-line ``option`` that stands for ``setting`` (``--port`` for
+    GRAVEWATCH_PORT), checked by the setting's own rule in ``Settings`` (a bad value exits 2 in
+    one line, as a bad variable does); the setting's value when the option is not given."""
+    if value is None:
+        return getattr(get_settings(), setting)
+    field = Settings.model_fields[setting]
+    try:
+        return TypeAdapter(Annotated[(field.annotation, *field.metadata)]).validate_python(value)
+    except ValidationError as e:
+        msg = e.errors()[0]["msg"]
+        fail(f"invalid option {option} {value}: {msg[:1].lower()}{msg[1:]}", 2)
+
+
 @corpus_app.command("validate")
 def corpus_validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories.")] = None,
@@ -124,8 +154,9 @@ def corpus_from_quotes(
         Path | None, typer.Option("-o", "--output", help="Corpus JSONL to write.")
     ] = None,
 ) -> None:
-    """Turn a draft whose evidence is quoted text into corpus records with offsets (see
-    labels/writing/BRIEF.md); without -o, only check it. Prints file:line: problem."""
+    """Turn a draft whose evidence is quoted text into corpus records with offsets.
+
+    See labels/writing/BRIEF.md. Without -o, only check the draft. Prints file:line: problem."""
     from training.drafts import convert, write_records
 
     if not draft.is_file():
@@ -137,7 +168,11 @@ def corpus_from_quotes(
         typer.echo(f"{len(problems)} problem(s)", err=True)
         raise typer.Exit(1)
     if output is not None:
-        write_records(records, output)
+        _check_output(output, "corpus.jsonl")
+        try:
+            write_records(records, output)
+        except OSError as e:
+            fail(f"{output}: {e.strerror or e}; choose another -o")
     typer.echo(f"{len(records)} record(s) OK")
 
 
@@ -236,15 +271,17 @@ def evaluate(
     from training.evaluate import render_html, summary_table
 
     settings = get_settings()
-    predictor, _ = load_predictor(model, settings.models_dir)
+    if data is not None and data.is_dir():
+        fail(f"{data}: is a folder; --data takes a JSONL file in the corpus format")
+    if data is not None and not data.is_file():
+        fail(f"{data}: no such file")
     if data is None:
         records = [r for r in read_corpus() if split_of(r) == "eval"]
         name = "corpus evaluation split"
     else:
-        if not data.is_file():
-            fail(f"{data}: no such file")
         records = read_labelled(data)
         name = str(data)
+    predictor, _ = load_predictor(model, settings.models_dir)
     result = run_evaluation(predictor, records, name)
     out = report or settings.reports_dir / f"evaluation-{predictor.version}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -261,9 +298,10 @@ def classify(
     text: Annotated[str, typer.Argument(help="The passage, or - to read standard input.")],
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
 ) -> None:
-    """Print the prediction JSON for one passage."""
-    if text == "-":
-        text = sys.stdin.read()
+    """Print the prediction JSON for one passage, as POST /v1/classify returns it."""
+    from service.schemas import ClassifyResult
+
+    text = _passage(text)
     if is_blank(text):
         fail("the passage is empty: pass text as the argument or on standard input with -")
     if len(text) > get_settings().max_text_chars:
@@ -272,7 +310,21 @@ def classify(
             f"{get_settings().max_text_chars} (GRAVEWATCH_MAX_TEXT_CHARS)"
         )
     predictor, _ = load_predictor(model, get_settings().models_dir)
-    typer.echo(predictor.predict([text])[0].model_dump_json(indent=2))
+    result = ClassifyResult(**dict(predictor.predict([text])[0]), document=None)
+    typer.echo(result.model_dump_json(indent=2))
+
+
+def _passage(argument: str) -> str:
+    """The passage ``classify`` was given: the argument, or standard input for ``-``, as
+    UTF-8; other bytes exit 1, as the API refuses them (invalid_utf8)."""
+    if argument == "-":
+        raw, where = sys.stdin.buffer.read(), "standard input"
+    else:
+        raw, where = os.fsencode(argument), "the passage"  # undoes Python's surrogateescape
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        fail(f"{where} is not valid UTF-8 (byte {e.start}); encode the text as UTF-8")
 
 
 def _store_url() -> str:
@@ -299,8 +351,9 @@ def _upgrade_db() -> str:
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every migration to the review store (GRAVEWATCH_DATABASE_URL, default SQLite in
-    the data directory)."""
+    """Apply every migration to the review store.
+
+    The store is GRAVEWATCH_DATABASE_URL, by default SQLite in the data directory."""
     url = _upgrade_db()
     typer.echo(f"review store at {url.split('@')[-1]} is up to date")
 
@@ -358,10 +411,12 @@ def keys_revoke(name: Annotated[str, typer.Argument(help="The key's name.")]) ->
 def review_export(
     output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file to write.")],
 ) -> None:
-    """The settled review of each reviewed document (each reviewer's latest; disagreements wait
-    for an admin's review), in the corpus record format."""
+    """Write the settled review of each reviewed document, in the corpus record format.
+
+    Each reviewer's latest review counts; disagreements wait for an admin's review."""
     from service.store.export import export_reviews
 
+    _check_output(output, "reviews.jsonl")
     store = _sessions()
     needed = 2 if get_settings().double_review else 1
     with store.sessions() as session:
@@ -376,9 +431,13 @@ def retrain(
     ] = False,
     job: Annotated[int | None, typer.Option(help="Run this queued job (used by the API).")] = None,
 ) -> None:
-    """Train a candidate on the corpus training split plus the latest review of every reviewed
-    document, evaluate it and the active model on the same set (corpus evaluation split plus
-    held-out reviews), and promote it only if it is not worse (GRAVEWATCH_RETRAIN_*_TOLERANCE).
+    """Train a candidate on the corpus and the reviews; promote it if it is not worse.
+
+    The candidate learns from the corpus training split plus the latest review of every reviewed
+    document; retraining then evaluates it and the active model on the same set (corpus
+    evaluation split plus held-out reviews), and promotes it only if it is not worse
+    (GRAVEWATCH_RETRAIN_*_TOLERANCE).
+
     Exit status 0 promoted, 4 rejected by the gate, 1 failed."""
     import getpass
     import traceback
@@ -433,10 +492,10 @@ def _train_if_missing(models_dir: Path) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Bind address [GRAVEWATCH_HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [GRAVEWATCH_PORT].")] = None,
+    host: Annotated[str | None, typer.Option(help=_from_setting("Bind address", "host"))] = None,
+    port: Annotated[int | None, typer.Option(help=_from_setting("Port", "port"))] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [GRAVEWATCH_WORKERS].")
+        int | None, typer.Option(help=_from_setting("Worker processes", "workers"))
     ] = None,
     train_if_missing: Annotated[
         bool, typer.Option(help="Train a model first if none is active.")
@@ -445,9 +504,10 @@ def serve(
         bool, typer.Option(help="Apply the review store's migrations first.")
     ] = False,
 ) -> None:
-    """Serve the REST API (docs at /docs). Each worker loads the active model and follows
-    models/ACTIVE, switching to a newly trained or promoted model without a restart."""
-    import os
+    """Serve the REST API (docs at /docs).
+
+    Each worker loads the active model and follows models/ACTIVE, switching to a newly trained
+    or promoted model without a restart."""
     import tempfile
 
     import uvicorn
@@ -455,12 +515,13 @@ def serve(
     from service.logs import configure_logging
 
     settings = get_settings()
+    host = _setting_option("--host", host, "host")
+    port = _setting_option("--port", port, "port")
+    workers = _setting_option("--workers", workers, "workers")
     if upgrade_db:
         _upgrade_db()
     if train_if_missing:
         _train_if_missing(settings.models_dir)
-    workers = workers or settings.workers
-    host, port = host or settings.host, port or settings.port
     _check_can_listen(host, port)
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gravewatch-metrics-")
@@ -547,25 +608,29 @@ def score(
     ] = "auto",
     text_column: Annotated[
         str | None,
-        typer.Option(help="CSV column holding the text [text]; given, - is read as CSV."),
+        typer.Option(help="CSV column holding the text (default: text); given, - is read as CSV."),
     ] = None,
-    id_column: Annotated[str | None, typer.Option(help="CSV column holding the id [id].")] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="CSV column holding the id (default: id).")
+    ] = None,
     title_column: Annotated[
-        str | None, typer.Option(help="CSV column holding the title [title].")
+        str | None, typer.Option(help="CSV column holding the title (default: title).")
     ] = None,
     url_column: Annotated[
-        str | None, typer.Option(help="CSV column holding the URL [url].")
+        str | None, typer.Option(help="CSV column holding the URL (default: url).")
     ] = None,
     published_column: Annotated[
         str | None,
-        typer.Option(help="CSV column holding the date [published], written as ISO 8601."),
+        typer.Option(help="CSV column holding the date (default: published), written as ISO 8601."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Processes scoring in parallel.")] = 1,
-    engine: Annotated[str, typer.Option(help="local, or dask (needs the [dask] extra).")] = "local",
+    engine: Annotated[str, typer.Option(help="local, or dask (needs the dask extra).")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT (default: local cluster).")
     ] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, help="Documents per batch.")] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help=_from_setting("Documents per batch", "score_batch_size"))
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
     store: Annotated[
         bool,
@@ -578,8 +643,9 @@ def score(
         ),
     ] = False,
 ) -> None:
-    """Score documents into OUTPUT: one prediction per document, in input order, with
-    duplicates marked (duplicate_of). Rerunning the same command after a crash resumes the job:
+    """Score documents into OUTPUT: one prediction per document, in input order.
+
+    Duplicates are marked (duplicate_of). Rerunning the same command after a crash resumes the job:
     OUTPUT ends up with every document exactly once. Unreadable records go to
     OUTPUT.errors.jsonl with their source, line and reason. One job at a time per OUTPUT; a
     rerun on sources that changed, or with other settings, is refused (use --restart).
@@ -615,7 +681,7 @@ def score(
             published_column=published_column,
             max_document_chars=settings.max_document_chars,
         ),
-        batch_size=batch_size or settings.score_batch_size,
+        batch_size=_setting_option("--batch-size", batch_size, "score_batch_size"),
         engine=engine,
         workers=workers,
         scheduler=scheduler,

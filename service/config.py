@@ -79,7 +79,8 @@ class Settings(BaseSettings):
         gt=0,
         le=1,
         description="An admin may bulk-accept the model's labels for a document only when every "
-        "score is at least this far from its label's threshold.",
+        "score has gone at least this share of the way from its label's threshold to 0 (below "
+        "it) or to 1 (above it).",
     )
 
     host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from training.errors import Conflict, GravewatchError, InvalidInput, NotFound, Unavailable
+from training.schemas import field_path
 
 log = logging.getLogger("gravewatch.api")
 
@@ -61,8 +62,12 @@ def error_response(status: int, code: str, message: str, headers=None) -> JSONRe
 
 
 def _where(loc: tuple) -> str:
-    parts = [str(p) for p in loc if p != "body"]
-    return ".".join(parts) or "body"
+    """Where a problem is, written as the API's own messages write it: ``items[1].text``,
+    ``query.limit``, ``evidence[0].start``."""
+    parts = list(loc[1:] if loc[:1] == ("body",) and len(loc) > 1 else loc)
+    if parts and isinstance(parts[0], int):
+        parts.insert(0, "body")  # an element of a body that is a list
+    return field_path(parts) or "body"
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[str, str]:

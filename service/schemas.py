@@ -222,7 +222,11 @@ class DocumentSummary(BaseModel):
     snippet: str = Field(description="The text's first 200 characters.")
     labels: list[LabelId] = Field(description="Labels the latest prediction gave.")
     scores: dict[LabelId, float] = Field(description="The latest prediction's scores.")
-    margin: float | None = Field(description="Smallest distance between a score and its threshold.")
+    margin: float | None = Field(
+        description="How far the latest prediction is from changing a label: each score's "
+        "distance from its threshold as a share of the way to 0 (below) or 1 (above), the "
+        "smallest of them. 0: a score on its threshold; 1: every score is 0 or 1."
+    )
     reviewed: bool = Field(description="Whether it has the reviews it needs.")
     reviewers: list[str] = Field(description="Who has reviewed it (reviews that stand).")
 
@@ -310,8 +314,8 @@ class BulkAcceptResult(BaseModel):
         description="Id of this acceptance, to undo it; null when no document qualified."
     )
     margin: float = Field(
-        description="Every accepted score is at least this far from its "
-        "threshold (GRAVEWATCH_BULK_ACCEPT_MARGIN)."
+        description="Every accepted score has gone at least this share of the way from its "
+        "threshold to 0 or to 1 (GRAVEWATCH_BULK_ACCEPT_MARGIN)."
     )
     documents: list[str] = Field(description="The documents accepted.")
 
@@ -325,4 +329,7 @@ class Me(BaseModel):
     name: str = Field(description="Name of the caller's key.")
     role: str = Field(description="Its role.")
     double_review: bool = Field(description="Whether each document goes to two reviewers.")
-    bulk_accept_margin: float = Field(description="The margin bulk acceptance needs.")
+    bulk_accept_margin: float = Field(
+        description="The margin bulk acceptance needs (GRAVEWATCH_BULK_ACCEPT_MARGIN): every "
+        "score this share of the way from its threshold to 0 or to 1."
+    )

@@ -74,11 +74,7 @@ class Site:
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on(
             "response",
-            lambda r: (
-                r.status >= 400
-                and not r.url.endswith("/favicon.ico")
-                and errors.append(f"{r.status} {r.url}")
-            ),
+            lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"),
         )
         page.goto(f"{self.base}/review")
         assert not page.is_visible("#workspace")  # hidden under the login form

@@ -99,12 +99,28 @@ def test_without_a_model_ready_and_classify_answer_503(tmp_path):
         assert response.status_code == 503 and error_of(response)["code"] == "model_unavailable"
 
 
+def test_without_a_model_classify_names_the_models_folder_and_how_to_fix_it(tmp_path):
+    """Classify says what /readyz says: which folder has no model, and the command to run."""
+    expected = {
+        "code": "model_unavailable",
+        "message": f"no active model in {tmp_path}: train one with `gravewatch train` "
+        "(the README's run command does this)",
+    }
+    with TestClient(create_app(Settings(models_dir=tmp_path))) as c:
+        assert error_of(c.get("/readyz")) == expected
+        one = c.post("/v1/classify", json={"text": INCIDENT})
+        batch = c.post("/v1/classify/batch", json={"items": [{"text": INCIDENT}]})
+    assert one.status_code == 503 and error_of(one) == expected
+    assert batch.status_code == 503 and error_of(batch) == expected
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "fragment"),
     [
         ({"text": ""}, 422, "empty_text", "text is empty"),
         ({"text": " \n\t "}, 422, "empty_text", "only whitespace"),
         ({"text": "\x1e\ufeff\u3000"}, 422, "empty_text", "only whitespace"),
+        ({"text": "\u200b\u200f\u200e\u2060 \u00ad"}, 422, "empty_text", "only whitespace"),
         ({"text": "x" * 101}, 413, "text_too_long", "the limit is 100"),
         ({}, 422, "invalid_request", "text: field required"),
         ({"text": 5}, 422, "invalid_request", "text: Input should be a valid string"),
@@ -150,6 +166,30 @@ def test_batch_names_the_bad_item(client):
     response = client.post("/v1/classify/batch", json={"items": [{"text": "fine"}, {"text": "  "}]})
     assert response.status_code == 422
     assert error_of(response)["message"].startswith("items[1].text is empty")
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "message"),
+    [
+        (
+            {"text": "  "},
+            "empty_text",
+            "items[1].text is empty or only whitespace: send the passage to classify",
+        ),
+        ({"text": 5}, "invalid_request", "items[1].text: Input should be a valid string"),
+        ({}, "invalid_request", "items[1].text: field required"),
+        (
+            {"text": "ok", "colour": "red"},
+            "invalid_request",
+            "items[1].colour: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_batch_errors_name_the_item_one_way(client, item, code, message):
+    """Whether the route or the schema finds the problem, the item is items[i]."""
+    response = client.post("/v1/classify/batch", json={"items": [{"text": "fine"}, item]})
+    assert response.status_code == 422
+    assert error_of(response) == {"code": code, "message": message}
 
 
 def test_empty_batch_is_refused(client):

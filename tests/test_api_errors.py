@@ -52,7 +52,7 @@ def test_classify_refuses_text_that_is_not_plain_unicode(client, admin, raw, mes
     batch = b'{"items": [' + raw + b"]}"
     response = client.post("/v1/classify/batch", content=batch, headers=headers)
     assert response.status_code == 422
-    assert error_of(response) == {"code": "invalid_request", "message": f"items.0.{message}"}
+    assert error_of(response) == {"code": "invalid_request", "message": f"items[0].{message}"}
 
 
 def test_a_review_comment_with_a_nul_character_is_refused(client, store, admin):
@@ -95,3 +95,19 @@ def test_an_unknown_job_is_404(client, admin):
     response = client.get("/v1/jobs/2147483647", headers=admin)
     assert response.status_code == 404
     assert error_of(response) == {"code": "job_not_found", "message": "no job 2147483647"}
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/v1/documents?offset=-1", "query.offset: Input should be greater than or equal to 0"),
+        ("/v1/documents?limit=-1", "query.limit: Input should be greater than or equal to 1"),
+        ("/v1/review/queue?limit=-2", "query.limit: Input should be greater than or equal to 1"),
+        ("/v1/documents?offset=-1.5", "query.offset: Input should be a valid integer"),
+    ],
+)
+def test_a_negative_count_in_the_query_says_how_small_it_may_be(client, admin, path, message):
+    """-1 is an integer: the problem is that it is too small, and the message says so."""
+    response = client.get(path, headers=admin)
+    assert response.status_code == 422
+    assert error_of(response) == {"code": "invalid_request", "message": message}

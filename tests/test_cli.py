@@ -52,3 +52,115 @@ def test_db_upgrade_and_key_lifecycle(tmp_path):
 def test_store_commands_explain_a_missing_schema(tmp_path):
     result = runner.invoke(app, ["keys", "list"], env={"GRAVEWATCH_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 1 and "gravewatch db upgrade" in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "a key's name is empty: give who or what the key is for"),
+        ("   ", "a key's name is empty: give who or what the key is for"),
+        (
+            "evil\nname",
+            "the key name 'evil\\nname' contains a control character (U+000A) at index 4",
+        ),
+        ("tab\tname", "the key name 'tab\\tname' contains a control character (U+0009) at index 3"),
+        ("rtl\u202ename", "contains a control character (U+202E) at index 3"),
+        ("k" * 201, "a key's name has 201 characters; the limit is 200"),
+    ],
+)
+def test_keys_create_refuses_a_name_that_is_empty_or_holds_control_characters(
+    tmp_path, name, problem
+):
+    env = {"GRAVEWATCH_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    result = runner.invoke(app, ["keys", "create", "--name", name, "--role", "reader"], env=env)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: ") and problem in result.output
+    assert len(result.output.splitlines()) == 1
+    assert runner.invoke(app, ["keys", "list"], env=env).stdout == ""
+
+
+def test_keys_create_accepts_names_in_any_script(tmp_path):
+    env = {"GRAVEWATCH_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    name = "Équipe Kharkiv — مراقب 1"
+    result = runner.invoke(app, ["keys", "create", "--name", name, "--role", "reader"], env=env)
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["keys", "list"], env=env).stdout.startswith(f"{name}\treader\t")
+
+
+def test_classify_refuses_standard_input_that_is_not_utf8(models_env):
+    result = runner.invoke(app, ["classify", "-"], input=b"\xff\xfe bad", env=models_env)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: standard input is not valid UTF-8 (byte 0); encode the text as UTF-8\n"
+    )
+
+
+def test_classify_refuses_an_argument_that_is_not_utf8(models_env):
+    # On POSIX, bytes of an argument that are not UTF-8 reach Python as lone surrogates.
+    result = runner.invoke(app, ["classify", "Bad \udcff byte"], env=models_env)
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: the passage is not valid UTF-8 (byte 4); encode the text as UTF-8\n"
+    )
+
+
+def test_classify_reads_standard_input_as_utf8_text(models_env):
+    text = "Un obus a tué deux élèves à l'école de Kharkiv.\r\n"
+    result = runner.invoke(app, ["classify", "-"], input=text.encode(), env=models_env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["lang"] == "fr"
+
+
+def test_classify_prints_what_the_api_returns(trained, tmp_path, models_env):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.config import Settings
+
+    text = "Shelling killed three children in Gaza."
+    result = runner.invoke(app, ["classify", text], env=models_env)
+    assert result.exit_code == 0, result.output
+    settings = Settings(models_dir=trained[0], data_dir=tmp_path)
+    with TestClient(create_app(settings)) as client:
+        api = client.post("/v1/classify", json={"text": text})
+    assert api.status_code == 200
+    assert json.loads(result.stdout) == api.json()
+    assert json.loads(result.stdout)["document"] is None
+
+
+def test_classify_with_an_unknown_model_lists_the_versions_as_score_does(trained, models_env):
+    result = runner.invoke(app, ["classify", "--model", "nope", "text"], env=models_env)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: there is no model version 'nope' in {trained[0]}; versions: "
+        f"{trained[1].version} (active)\n"
+    )
+
+
+def test_evaluate_on_a_folder_says_it_takes_a_file(tmp_path):
+    result = runner.invoke(
+        app, ["evaluate", "--data", str(tmp_path)], env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {tmp_path}: is a folder; --data takes a JSONL file in the corpus format\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": "a", "text": "Shelling hit a school."}', "labels: Field required; evidence: "),
+        ("[1, 2]", "record: Input should be a valid dictionary"),
+    ],
+)
+def test_evaluate_on_a_file_not_in_corpus_format_names_line_and_fields(
+    models_env, tmp_path, line, problem
+):
+    data = tmp_path / "items.jsonl"
+    data.write_text(line + "\n")
+    result = runner.invoke(app, ["evaluate", "--data", str(data)], env=models_env)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {data}:1: {problem}")

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
+from service.config import get_settings
 from tests.servers import free_port, log_lines, wait_for_line
 
 GRAVEWATCH = str(Path(sys.executable).parent / "gravewatch")
@@ -55,4 +56,48 @@ def test_serve_on_a_taken_port_says_what_to_change(tmp_path):
     assert result.output == (
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use; pick another port "
         "with --port or GRAVEWATCH_PORT, or another address with --host or GRAVEWATCH_HOST\n"
+    )
+
+
+def never_started(*args, **kwargs):
+    raise AssertionError("the server started")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "rule"),
+    [
+        ("--port", "99999", "input should be less than or equal to 65535"),
+        ("--port", "-1", "input should be greater than or equal to 1"),
+        ("--port", "0", "input should be greater than or equal to 1"),
+        ("--workers", "0", "input should be greater than or equal to 1"),
+        ("--workers", "-1", "input should be greater than or equal to 1"),
+    ],
+)
+def test_serve_refuses_an_out_of_range_option_as_it_refuses_the_variable(
+    tmp_path, monkeypatch, option, value, rule
+):
+    monkeypatch.setattr("uvicorn.run", never_started)
+    env = {"GRAVEWATCH_MODELS_DIR": str(tmp_path), "GRAVEWATCH_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["serve", option, value], env=env)
+    assert result.exit_code == 2
+    assert result.output == f"error: invalid option {option} {value}: {rule}\n"
+    get_settings.cache_clear()  # the settings are read from the environment anew
+    variable = CliRunner().invoke(
+        app, ["serve"], env={**env, f"GRAVEWATCH_{option[2:].upper()}": value}
+    )
+    assert variable.exit_code == 2
+    assert variable.output.endswith(f": {rule}\n")
+
+
+def test_score_batch_size_follows_the_settings_rule(tmp_path):
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "x"}\n')
+    result = CliRunner().invoke(
+        app,
+        ["score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl")]
+        + ["--batch-size", "0"],
+        env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)},
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: invalid option --batch-size 0: input should be greater than or equal to 1\n"
     )

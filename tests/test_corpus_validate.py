@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
@@ -27,7 +28,7 @@ def test_invalid_json_reports_line(write_jsonl):
 
 def test_unknown_label_is_reported(write_jsonl):
     path = write_jsonl([make_record(labels=["killing_maiming", "looting"])])
-    assert any(m.startswith(f"{path}:1:") and "labels.1" in m for m in messages(path))
+    assert any(m.startswith(f"{path}:1:") and "labels[1]" in m for m in messages(path))
 
 
 def test_evidence_label_not_in_labels(write_jsonl):
@@ -197,3 +198,99 @@ def test_from_quotes_turns_quoted_evidence_into_offsets(write_jsonl, tmp_path):
         "attacks_schools_hospitals": "L'école a été pillée",
     }
     assert messages(out) == []
+
+
+QUOTED = make_record(
+    evidence=[
+        {"label": "attacks_schools_hospitals", "quote": "shelling hit a school in Kharkiv"},
+        {
+            "label": "killing_maiming",
+            "quote": "shelling hit a school in Kharkiv, killing two pupils",
+        },
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("[1, 2]", "record: Input should be a valid dictionary or instance of Record"),
+        ("5", "record: Input should be a valid dictionary or instance of Record"),
+        (json.dumps({**QUOTED, "text": 5}), "text: Input should be a valid string"),
+        (json.dumps({**QUOTED, "evidence": 5}), "evidence: Input should be a valid list"),
+        (
+            json.dumps({**QUOTED, "evidence": [5]}),
+            "evidence[0]: Input should be a valid dictionary or instance of GoldSpan",
+        ),
+        (
+            json.dumps({**QUOTED, "evidence": [{"label": "abduction", "quote": 5}]}),
+            "evidence[0].quote: Input should be a valid string",
+        ),
+        (
+            json.dumps({**QUOTED, "evidence": [{"label": "abduction", "quote": ""}]}),
+            "evidence[0].quote: String should have at least 1 character",
+        ),
+        (
+            json.dumps(
+                {**QUOTED, "evidence": [{"label": "abduction", "quote": "a", "occurrence": "two"}]}
+            ),
+            "evidence[0].occurrence: Input should be a valid integer, unable to parse string as an "
+            "integer",
+        ),
+        (
+            json.dumps(
+                {**QUOTED, "evidence": [{"label": "abduction", "quote": "a", "occurrence": 0}]}
+            ),
+            "evidence[0].occurrence: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_from_quotes_reports_a_malformed_draft_line_as_file_line_problem(
+    write_jsonl, line, problem
+):
+    draft = write_jsonl([QUOTED, line], name="draft.jsonl")
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout == f"{draft}:2: {problem}\n"
+    assert result.stderr == "1 problem(s)\n"
+
+
+def test_from_quotes_reports_a_draft_that_is_not_utf8(tmp_path):
+    draft = tmp_path / "latin.jsonl"
+    draft.write_bytes(b'{"id": "x", "text": "Caf\xe9"}\n')
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft)])
+    assert result.exit_code == 1
+    assert result.stdout == f"{draft}:1: not valid UTF-8 (byte 24); re-save as UTF-8\n"
+
+
+@pytest.mark.parametrize("where", ["folder", "missing folder"])
+def test_from_quotes_refuses_an_output_it_cannot_write_in_one_line(write_jsonl, tmp_path, where):
+    draft = write_jsonl([QUOTED], name="draft.jsonl")
+    if where == "folder":
+        output = tmp_path / "out"
+        output.mkdir()
+        expected = (
+            f"{output}: is a folder; give -o the file to write, such as {output}/corpus.jsonl"
+        )
+    else:
+        output = tmp_path / "missing" / "corpus.jsonl"
+        expected = (
+            f"{output.parent}: the output folder does not exist; create it or choose another -o"
+        )
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft), "-o", str(output)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {expected}\n"
+    assert not (tmp_path / "missing").exists()
+
+
+def test_from_quotes_reports_every_field_of_a_line_on_one_line(write_jsonl):
+    draft = write_jsonl([{"text": 5}], name="draft.jsonl")
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft)])
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"{draft}:1: id: Field required; text: Input should be a valid string; labels: Field "
+        "required; evidence: Field required; source: Field required; style: Field required; "
+        "region: Field required\n"
+    )
+    assert result.stdout == "".join(f"{p}\n" for p in validate([draft]))

@@ -189,3 +189,147 @@ def test_a_reader_key_is_told_what_it_lacks_and_can_try_another(site, browser):
     page.click("text=Start reviewing")
     page.wait_for_selector("#workspace:not([hidden])")
     assert shown_text(page) == TEXT
+
+
+def test_the_page_loads_and_signs_in_without_a_failed_request_or_console_error(site, browser):
+    """Not even the browser's own request for an icon."""
+    site.add(TEXT, "one")
+    page = browser.new_page()
+    failures: list[str] = []
+    page.on("console", lambda m: m.type == "error" and failures.append(m.text))
+    page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+    page.goto(f"{site.base}/review")
+    page.wait_for_selector("#login:not([hidden])")
+    page.fill("#api-key", site.keys["reviewer"])
+    page.click("text=Start reviewing")
+    page.wait_for_selector("#workspace:not([hidden])")
+    page.wait_for_load_state("networkidle")
+    assert failures == []
+
+
+def segments(page) -> list[dict]:
+    """The pieces the text box is drawn in: offsets (UTF-16), classes, title and whether the
+    browser draws them struck through."""
+    return page.evaluate(
+        """() => {
+      let at = 0;
+      return [...document.getElementById('text').childNodes].map((node) => {
+        const piece = { start: at, end: at + node.textContent.length, classes: [], title: '',
+          struck: false };
+        at = piece.end;
+        if (node.nodeType === Node.ELEMENT_NODE) {
+          piece.classes = [...node.classList];
+          piece.title = node.title;
+          piece.struck = getComputedStyle(node).textDecorationLine.includes('line-through');
+        }
+        return piece;
+      });
+    }"""
+    )
+
+
+def test_a_label_switched_off_stays_struck_through_where_its_span_overlaps_another_label(
+    site, browser
+):
+    site.add(TEXT, "one")
+    page = site.open(browser)
+    page.wait_for_selector("#workspace:not([hidden])")
+    abducted = (TEXT.index("They abducted"), TEXT.index(" aged"))  # "They abducted 40 girls"
+    girls = (TEXT.index("40 girls"), TEXT.index(" and set fire"))  # "40 girls aged 11 to 16"
+    select_text(page, TEXT, *abducted)
+    page.keyboard.press("5")  # abduction
+    select_text(page, TEXT, *girls)
+    page.keyboard.press("1")  # killing_maiming
+    killing = "#labels li[data-label=killing_maiming]"
+    assert page.locator(f"{killing}.on").count() == 1
+    page.click(f"{killing} button")  # off: its spans stay, struck through
+    assert page.locator(f"{killing}.on").count() == 0
+
+    pieces = [p for p in segments(page) if girls[0] <= p["start"] and p["end"] <= girls[1]]
+    assert "".join(TEXT[p["start"] : p["end"]] for p in pieces) == TEXT[girls[0] : girls[1]]
+    for piece in pieces:
+        shown = TEXT[piece["start"] : piece["end"]]
+        assert piece["struck"], f"{shown!r} is not struck through"
+        assert "switched off: Killing and maiming of children" in piece["title"], shown
+    overlap = [p for p in pieces if p["end"] <= abducted[1]]
+    assert overlap and all("hl" in p["classes"] for p in overlap)  # still abduction evidence
+    assert all("Abduction of children" in p["title"] for p in overlap)
+    assert page.errors == []
+
+
+LIST_TEXT = (
+    "Armed groups blocked the humanitarian convoy carrying vaccines for children at the "
+    "checkpoint outside the city for the third week in a row."
+)
+
+
+def test_below_700_px_the_document_table_scrolls_sideways_with_whole_words_and_every_column(
+    site, browser
+):
+    prediction = {
+        "id": None,
+        "model": "m",
+        "labels": [
+            {
+                "label": "denial_humanitarian_access",
+                "score": 0.93,
+                "evidence": [
+                    {"start": 0, "end": 43, "text": LIST_TEXT[:43], "score": 0.93},
+                ],
+            }
+        ],
+        "scores": {"denial_humanitarian_access": 0.93},
+        "lang": "en",
+        "flags": [],
+    }
+    with site.store.sessions.begin() as session:
+        repo.store_prediction(
+            session,
+            text=LIST_TEXT,
+            content_hash="h",
+            prediction=prediction,
+            thresholds={"denial_humanitarian_access": 0.33},
+            source="Humanitarian situation reports",
+            title="Vaccination convoy blocked at the checkpoint",
+            published="2026-11-03",
+        )
+    page = site.open(browser)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector("#workspace:not([hidden])")
+    page.click("#to-list")
+    page.wait_for_selector("#doc-table tbody tr")
+
+    source = page.locator("#doc-table tbody td:nth-child(2)")
+    assert page.locator("#doc-table th:nth-child(2)").is_visible()
+    assert source.is_visible() and "Humanitarian situation reports" in source.inner_text()
+    # No word is broken inside itself: each is drawn on one line.
+    broken = page.evaluate(
+        """() => {
+      const broken = [];
+      const walker = document.createTreeWalker(
+        document.getElementById('doc-table'), NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const node = walker.currentNode;
+        for (const word of node.data.matchAll(/\\p{L}+/gu)) {
+          const range = document.createRange();
+          range.setStart(node, word.index);
+          range.setEnd(node, word.index + word[0].length);
+          if (range.getClientRects().length > 1) broken.push(word[0]);
+        }
+      }
+      return broken;
+    }"""
+    )
+    assert broken == []
+    # The page itself does not scroll sideways; the table does, to its last column.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate("document.getElementById('doc-table').offsetWidth") > 390
+    open_button = page.locator("#doc-table tbody button").first
+    open_button.scroll_into_view_if_needed()
+    box = open_button.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("window.scrollX") == 0
+    open_button.click()
+    page.wait_for_selector("#workspace:not([hidden])")
+    assert shown_text(page) == LIST_TEXT
+    assert page.errors == []

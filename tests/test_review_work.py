@@ -10,8 +10,10 @@ from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import select
 
 from service.app import create_app
+from service.batch.dedup import content_hash
 from service.config import Settings
 from service.retraining import reviewed_records
+from service.store import repository as repo
 from service.store.agreement import cohen_kappa
 from service.store.db import Database
 from service.store.tables import Base, DocumentRow, ReviewRow
@@ -269,3 +271,92 @@ def test_me_names_the_key_and_the_review_settings(client, store):
         "double_review": False,
         "bulk_accept_margin": 0.4,
     }
+
+
+# The thresholds of the model the user test ran: three of them are below the default margin.
+UX_THRESHOLDS = {
+    "killing_maiming": 0.45,
+    "recruitment_use": 0.35,
+    "sexual_violence": 0.37,
+    "attacks_schools_hospitals": 0.5,
+    "abduction": 0.405,
+    "denial_humanitarian_access": 0.33,
+}
+
+
+def store_scored(store, text: str, scores: dict, spans: dict) -> str:
+    """Store ``text`` with a prediction of ``scores`` (0 for the labels not given) made against
+    ``UX_THRESHOLDS``; ``spans`` gives each predicted label's evidence (a phrase of the text)."""
+    labels = [
+        {
+            "label": label,
+            "score": scores[label],
+            "evidence": [
+                {
+                    "start": text.index(phrase),
+                    "end": text.index(phrase) + len(phrase),
+                    "text": phrase,
+                    "score": scores[label],
+                }
+            ],
+        }
+        for label, phrase in spans.items()
+    ]
+    prediction = {
+        "id": None,
+        "model": "ux-model",
+        "labels": labels,
+        "scores": dict.fromkeys(UX_THRESHOLDS, 0.0) | scores,
+        "lang": "en",
+        "flags": [],
+    }
+    with store.sessions.begin() as session:
+        return repo.store_prediction(
+            session,
+            text=text,
+            content_hash=content_hash(text),
+            prediction=prediction,
+            thresholds=UX_THRESHOLDS,
+            source="ux",
+        )
+
+
+def test_bulk_accept_with_the_default_margin_takes_clear_cut_documents_not_borderline_ones(
+    client, store
+):
+    """The user test's documents: a clear positive and a clear negative qualify with the
+    default GRAVEWATCH_BULK_ACCEPT_MARGIN (0.4), although three thresholds are below 0.4; a
+    score just above its threshold keeps its document for a reviewer."""
+    strike = "An air strike hit the primary school on Tuesday, killing two pupils aged 9 and 11."
+    positive = store_scored(
+        store,
+        strike,
+        {"killing_maiming": 0.997, "attacks_schools_hospitals": 1.0, "recruitment_use": 0.01},
+        {"killing_maiming": "killing two pupils", "attacks_schools_hospitals": "air strike"},
+    )
+    negative = store_scored(
+        store,
+        "The city council approved a new budget for road repairs on Monday.",
+        {"killing_maiming": 0.004, "denial_humanitarian_access": 0.003},
+        {},
+    )
+    taken = "Armed men took two boys from the market; their families have not heard from them."
+    borderline = store_scored(
+        store, taken, {"abduction": 0.45}, {"abduction": "Armed men took two boys"}
+    )
+    lead = key(store, "lead", "admin")
+
+    response = client.post("/v1/review/bulk-accept", json={"limit": 100}, headers=lead)
+
+    assert response.status_code == 200
+    accepted = response.json()
+    assert accepted["margin"] == 0.4 and accepted["batch"] is not None
+    assert sorted(accepted["documents"]) == sorted([positive, negative])
+    with store.sessions() as session:
+        reviews = {r.document_id: r for r in session.scalars(select(ReviewRow))}
+        assert sorted(reviews[positive].labels) == ["attacks_schools_hospitals", "killing_maiming"]
+        assert reviews[negative].labels == []
+        assert borderline not in reviews
+        assert session.get(DocumentRow, borderline).margin < 0.4
+    queue = client.get("/v1/review/queue", headers=key(store, "alice", "reviewer")).json()
+    assert [item["document"]["id"] for item in queue["items"]] == [borderline]

@@ -14,6 +14,7 @@ from service.store import repository as repo
 from service.store.db import Database
 from service.store.tables import DocumentRow, ReviewRow
 from tests.factories import CALM, INCIDENT, SHELLING, add_documents, error_of, key, review
+from training.errors import InvalidInput
 from training.schemas import Record
 
 DOCUMENT_ID = re.compile(r"^doc_[0-9a-f]{32}$")
@@ -217,7 +218,7 @@ def test_timestamps_carry_their_timezone(client, store, ingest):
             "evidence_label_not_chosen",
             "evidence[0]",
         ),
-        ({"labels": ["looting"], "evidence": []}, "invalid_request", "labels.0"),
+        ({"labels": ["looting"], "evidence": []}, "invalid_request", "labels[0]: Input should be"),
     ],
 )
 def test_bad_reviews_are_refused_and_name_the_problem(
@@ -480,3 +481,136 @@ def test_the_migration_gives_old_documents_opaque_ids_and_keeps_theirs_as_source
         assert [r.reviewer for r in reviews] == ["alice"]
         assert reviews[0].created_at == datetime(2026, 11, 1, 11, tzinfo=UTC)
     store.close()
+
+
+# The thresholds of the model the user test ran (three of them below 0.4).
+UX_THRESHOLDS = {
+    "killing_maiming": 0.45,
+    "recruitment_use": 0.35,
+    "sexual_violence": 0.37,
+    "attacks_schools_hospitals": 0.5,
+    "abduction": 0.405,
+    "denial_humanitarian_access": 0.33,
+}
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ({}, 1.0),  # every score 0: as far below each threshold as it can be
+        ({"killing_maiming": 1.0, "attacks_schools_hospitals": 1.0}, 1.0),
+        ({"recruitment_use": 0.35}, 0.0),  # on its threshold
+        ({"recruitment_use": 0.175}, 0.5),  # half way down from 0.35 to 0
+        ({"attacks_schools_hospitals": 0.75}, 0.5),  # half way up from 0.5 to 1
+        ({"killing_maiming": 0.89, "denial_humanitarian_access": 0.231}, 0.3),
+    ],
+)
+def test_the_margin_is_the_way_from_each_threshold_to_0_or_1_the_nearest_score_has_gone(
+    scores, expected
+):
+    """A score's distance from its threshold as a share of the room on its side (down to 0,
+    up to 1); the document's margin is the smallest of its six."""
+    from service.store.margin import document_margin
+
+    all_scores = dict.fromkeys(UX_THRESHOLDS, 0.0) | scores
+    assert document_margin(all_scores, UX_THRESHOLDS) == pytest.approx(expected)
+
+
+def test_the_migration_measures_the_margins_already_stored_the_new_way(tmp_path):
+    """Documents stored before 0005 had the raw |score - threshold| as margin; their margin is
+    recomputed from their latest prediction's scores and thresholds. A prediction stored
+    before 0004 kept no thresholds: its document keeps the margin it had."""
+    import json
+
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from service.store.db import MIGRATIONS
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0004")
+    calm = dict.fromkeys(UX_THRESHOLDS, 0.0)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for doc_id, margin, thresholds in (
+            ("doc_" + "a" * 32, 0.33, UX_THRESHOLDS),
+            ("doc_" + "b" * 32, 0.25, None),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO documents (id, content_hash, text, created_at, reviewed, margin) "
+                    "VALUES (:id, 'h', :t, '2026-11-01 10:00:00', 0, :m)"
+                ),
+                {"id": doc_id, "t": CALM, "m": margin},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO predictions (document_id, model, prediction, thresholds, "
+                    "created_at) VALUES (:id, 'm1', :p, :th, '2026-11-01 10:00:00')"
+                ),
+                {
+                    "id": doc_id,
+                    "p": json.dumps({"model": "m1", "labels": [], "scores": calm}),
+                    "th": json.dumps(thresholds) if thresholds else None,
+                },
+            )
+    engine.dispose()
+    command.upgrade(config, "head")
+    store = Database(url)
+    with store.sessions() as session:
+        assert session.get(DocumentRow, "doc_" + "a" * 32).margin == pytest.approx(1.0)
+        assert session.get(DocumentRow, "doc_" + "b" * 32).margin == pytest.approx(0.25)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "a key's name is empty: give who or what the key is for, e.g. monitor-1"),
+        ("   ", "a key's name is empty: give who or what the key is for, e.g. monitor-1"),
+        (
+            "evil\nname",
+            "the key name 'evil\\nname' contains a control character (U+000A) at index 4: "
+            "use a name on one line, without control characters",
+        ),
+        (
+            "tab\tname",
+            "the key name 'tab\\tname' contains a control character (U+0009) at index 3: "
+            "use a name on one line, without control characters",
+        ),
+        (
+            "\x1b[31mred",
+            "the key name '\\x1b[31mred' contains a control character (U+001B) at index 0: "
+            "use a name on one line, without control characters",
+        ),
+        (
+            "left\u2028right",
+            "the key name 'left\\u2028right' contains a control character (U+2028) at index 4: "
+            "use a name on one line, without control characters",
+        ),
+        (
+            "a\u202eb",
+            "the key name 'a\\u202eb' contains a control character (U+202E) at index 1: "
+            "use a name on one line, without control characters",
+        ),
+        ("k" * 201, "a key's name has 201 characters; the limit is 200: use a shorter name"),
+    ],
+)
+def test_a_key_name_must_be_one_visible_line(store, name, message):
+    with store.sessions.begin() as session, pytest.raises(InvalidInput) as refused:
+        repo.create_key(session, name, "reviewer")
+    assert (refused.value.code, refused.value.message) == ("invalid_key_name", message)
+    with store.sessions() as session:
+        assert repo.list_keys(session) == []
+
+
+@pytest.mark.parametrize("name", ["monitor-1", "Équipe Kyiv 2", "مراقب", "k" * 200])
+def test_a_key_name_may_be_any_visible_text(store, name):
+    with store.sessions.begin() as session:
+        repo.create_key(session, name, "reviewer")
+    with store.sessions() as session:
+        assert [k.name for k in repo.list_keys(session)] == [name]

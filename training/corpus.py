@@ -20,6 +20,7 @@ from training.schemas import (
     NEGATIVE_TYPES,
     Record,
     annotation_problems,
+    field_path,
     is_blank,
 )
 from training.segment import segment
@@ -78,7 +79,7 @@ def split_of(record: Record) -> str:
 def _format_validation_error(err: ValidationError) -> str:
     parts = []
     for e in err.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "record"
+        loc = field_path(e["loc"]) or "record"
         parts.append(f"{loc}: {e['msg']}")
     return "; ".join(parts)
 
@@ -299,15 +300,20 @@ def read_labelled(path: Path | str) -> list[Record]:
     for n, line in lines:
         try:
             obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(Problem(str(path), n, f"invalid JSON: {e.msg} (column {e.colno})"))
+            continue
+        if isinstance(obj, dict):
             obj = {k: v for k, v in obj.items() if k in keep}
             obj.setdefault("source", str(path))
             obj.setdefault("style", "unknown")
             obj.setdefault("region", "unknown")
             if obj.get("labels") or obj.get("negative_type") not in (None, *NEGATIVE_TYPES):
                 obj["negative_type"] = None
+        try:
             record = Record.model_validate(obj)
-        except (json.JSONDecodeError, ValidationError) as e:
-            problems.append(Problem(str(path), n, str(e).splitlines()[0]))
+        except ValidationError as e:
+            problems.append(Problem(str(path), n, _format_validation_error(e)))
             continue
         found = annotation_problems(record.text, record.labels, record.evidence)
         problems.extend(Problem(str(path), n, p.message) for p in found)

@@ -14,10 +14,29 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from training.corpus import Problem, check_record
-from training.schemas import Record
+from training.corpus import Problem, _read_lines, check_record
+from training.schemas import LabelId, Record, field_path
+
+
+class Quote(BaseModel):
+    """A draft's evidence item: the span's exact text instead of its offsets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: LabelId
+    quote: str = Field(min_length=1, description="The span's exact text.")
+    occurrence: int | None = Field(
+        default=None, ge=1, description="Which occurrence of the quote (1-based), when it recurs."
+    )
+
+
+def _message(error: ValidationError, prefix: tuple = ()) -> str:
+    """``field: problem; field: problem`` for ``error``, as `corpus validate` names them."""
+    return "; ".join(
+        f"{field_path((*prefix, *e['loc'])) or 'record'}: {e['msg']}" for e in error.errors()
+    )
 
 
 def _find(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | str:
@@ -38,34 +57,51 @@ def _find(text: str, quote: str, occurrence: int | None) -> tuple[int, int] | st
     return start, start + len(quote)
 
 
-def resolve(obj: dict) -> tuple[Record | None, list[str]]:
-    """The corpus record for one draft object, or the problems that prevent it."""
-    text = obj.get("text", "")
+def _resolve_quotes(obj: dict) -> tuple[list | None, list[str]]:
+    """``obj``'s evidence with each quote turned into offsets, or the problems of its quotes.
+    What is not a quote is left for the record's validation to judge (None: not a list)."""
+    items, text = obj.get("evidence"), obj.get("text")
+    if not isinstance(items, list):
+        return None, []
     evidence, problems = [], []
-    for item in obj.get("evidence") or []:
-        if "quote" not in item:
+    for i, item in enumerate(items):
+        if not (isinstance(item, dict) and "quote" in item):
             evidence.append(item)
             continue
-        found = _find(text, item["quote"], item.get("occurrence"))
+        try:
+            quote = Quote.model_validate(item)
+        except ValidationError as e:
+            problems.append(_message(e, ("evidence", i)))
+            continue
+        if not isinstance(text, str):
+            continue  # the record's validation names the text
+        found = _find(text, quote.quote, quote.occurrence)
         if isinstance(found, str):
-            problems.append(f"{item.get('label')}: {found}")
+            problems.append(f"{quote.label}: {found}")
         else:
-            evidence.append({"label": item.get("label"), "start": found[0], "end": found[1]})
+            evidence.append({"label": quote.label, "start": found[0], "end": found[1]})
+    return evidence, problems
+
+
+def resolve(obj: object) -> tuple[Record | None, list[str]]:
+    """The corpus record for one draft object (any JSON value), or the problems that prevent
+    it."""
+    evidence, problems = _resolve_quotes(obj) if isinstance(obj, dict) else (None, [])
     if problems:
         return None, problems
     try:
-        record = Record.model_validate({**obj, "evidence": evidence})
+        record = Record.model_validate(obj if evidence is None else {**obj, "evidence": evidence})
     except ValidationError as e:
-        return None, [f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors()]
+        return None, [_message(e)]
     problems = check_record(record)
     return (None, problems) if problems else (record, [])
 
 
 def convert(path: Path) -> tuple[list[Record], list[Problem]]:
-    records, problems = [], []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    """The records of the draft file ``path``, and every problem as ``file:line: problem``."""
+    lines, problems = _read_lines(path)
+    records = []
+    for n, line in lines:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:

@@ -416,9 +416,24 @@ def read_card(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
         ) from None
 
 
+def no_such_version(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelNotFound:
+    """The error for a model version that is not in ``models_dir``, naming those that are."""
+    try:
+        active = active_version(models_dir)
+    except RegistryError:
+        active = None
+    versions = [f"{v} (active)" if v == active else v for v in list_versions(models_dir)]
+    return ModelNotFound(
+        f"there is no model version {version!r} in {models_dir}; versions: "
+        + (", ".join(versions) or "none (train one with `gravewatch train`)")
+    )
+
+
 def verify(version: str, models_dir: Path = DEFAULT_MODELS_DIR) -> ModelCard:
     """Check the artifact's checksums and library version; return its card."""
     folder = models_dir / version
+    if not folder.is_dir():
+        raise no_such_version(version, models_dir)
     try:
         expected = json.loads((folder / CHECKSUM_FILE).read_text(encoding="utf-8"))
     except FileNotFoundError:

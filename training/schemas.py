@@ -7,6 +7,7 @@ none writes its own copy."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
@@ -117,10 +118,28 @@ class Prediction(BaseModel):
 
 
 # ---- shared rules -----------------------------------------------------------------------------
+def field_path(loc) -> str:
+    """Where a problem is in a record or a request, one way everywhere: ``items[1].text``,
+    ``evidence[0].start``, ``query.limit`` (numbers are positions in a list)."""
+    where = ""
+    for part in loc:
+        if isinstance(part, int):
+            where += f"[{part}]"
+        else:
+            where += f".{part}" if where else str(part)
+    return where
+
+
+_VISIBLE = re.compile(
+    r"[^\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
 def is_blank(text: str) -> bool:
-    """No character but whitespace (Python's ``str.isspace``) and U+FEFF: the one rule for an
-    empty text, in the corpus, the API, batch input and the CLI."""
-    return not text.replace("\ufeff", "").strip()
+    """No character but whitespace and invisible format characters (zero-width spaces and
+    joiners, direction marks, U+FEFF, the soft hyphen): the one rule for an empty text, in the
+    corpus, the API, batch input and the CLI."""
+    return _VISIBLE.search(text) is None
 
 
 def normalised_text(text: str) -> str:

@@ -36,7 +36,7 @@ from service.batch.lock import OutputLock
 from service.batch.sources import SourceOptions, column_names, expand_sources, read_inputs
 from service.config import setting_default
 from training.errors import Unavailable
-from training.registry import RegistryError, active_version, list_versions, load_predictor
+from training.registry import list_versions, load_predictor, no_such_version
 from training.schemas import LABELS
 
 
@@ -201,15 +201,7 @@ def _predictor(options: JobOptions, models_dir: Path):
     active one."""
     version = options.model or (None if options.restart else stored_model(options.output))
     if version is not None and version not in list_versions(models_dir):
-        try:
-            active = active_version(models_dir)
-        except RegistryError:
-            active = None
-        versions = [f"{v} (active)" if v == active else v for v in list_versions(models_dir)]
-        raise RegistryError(
-            f"there is no model version {version!r} in {models_dir}; versions: "
-            + (", ".join(versions) or "none (train one with `gravewatch train`)")
-        )
+        raise no_such_version(version, models_dir)
     return load_predictor(version, models_dir)[0]
 
 

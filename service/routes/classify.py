@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from service.auth import Caller, Open, check_role
 from service.batch.dedup import content_hash
-from service.deps import ScorerDep, SettingsDep, usable_store
+from service.deps import ScorerDep, SettingsDep, get_loaded, usable_store
 from service.errors import ApiError
 from service.metrics import LABELS_EMITTED, PASSAGES
 from service.routes import JsonRoute
@@ -85,6 +85,8 @@ async def _results(request: Request, items: list, predictions: list[Prediction])
 async def _score(
     scorer: ScorerDep, request: Request, texts: list[str], ids: list[str | None]
 ) -> list[Prediction]:
+    # Without a model, the 503 /readyz gives: it names the models folder and what to run.
+    await get_loaded(request)
     predictions = await scorer.predict(texts, ids)
     PASSAGES.inc(len(predictions))
     emitted = 0

@@ -41,8 +41,9 @@ DocId = Path(
 
 
 def _digits_only(value):
-    """A query string integer is written in digits: not 8.0, not 1e1."""
-    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+    """A query string integer is written in digits, with a minus sign when negative: not 8.0,
+    not 1e1. A negative one then fails the parameter's range, whose message says the bound."""
+    if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
         raise PydanticCustomError("int_parsing", "Input should be a valid integer")
     return value
 
@@ -84,9 +85,9 @@ async def review_queue(
         BeforeValidator(_digits_only),
     ] = 1,
 ) -> Queue:
-    """Unreviewed documents, most uncertain first (the smallest distance between a label's
-    score and its threshold), each claimed for the caller for GRAVEWATCH_CLAIM_MINUTES so that
-    no other reviewer gets it meanwhile."""
+    """Unreviewed documents, most uncertain first (the smallest margin: a score's distance
+    from its threshold as a share of the way to 0 or to 1), each claimed for the caller for
+    GRAVEWATCH_CLAIM_MINUTES so that no other reviewer gets it meanwhile."""
     minutes = request.app.state.settings.claim_minutes
 
     def claim() -> Queue:

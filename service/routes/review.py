@@ -110,10 +110,11 @@ async def disputes(caller: Admin, store: StoreDep) -> DisputeList:
 async def bulk_accept(
     body: BulkAcceptRequest, caller: Admin, store: StoreDep, request: Request
 ) -> BulkAcceptResult:
-    """For documents still waiting for review whose every score is at least
-    GRAVEWATCH_BULK_ACCEPT_MARGIN from its threshold (and that nobody has claimed), stores the
-    model's labels and evidence as a review by the caller, flagged bulk, under one batch id
-    (POST /v1/review/bulk-accept/{batch}/undo withdraws them all)."""
+    """For documents still waiting for review whose every score has gone at least
+    GRAVEWATCH_BULK_ACCEPT_MARGIN of the way from its threshold to 0 (below it) or to 1 (above
+    it), and that nobody has claimed, stores the model's labels and evidence as a review by the
+    caller, flagged bulk, under one batch id (POST /v1/review/bulk-accept/{batch}/undo
+    withdraws them all)."""
     margin = request.app.state.settings.bulk_accept_margin
 
     def write() -> BulkAcceptResult:

@@ -8,7 +8,11 @@ from fastapi.responses import FileResponse
 from training.resources import packaged
 
 WEB = packaged("service", "web")
-FILES = {"review.css": "text/css", "review.js": "text/javascript"}
+FILES = {
+    "review.css": "text/css",
+    "review.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+}
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from service.store.ids import document_id, is_document_id
+from service.store.margin import document_margin
 from service.store.tables import ApiKeyRow, DocumentRow, PredictionRow, ReviewRow, SkipRow
 from training.errors import Conflict, InvalidInput, NotFound
 from training.schemas import annotation_problems
@@ -53,8 +55,8 @@ def store_prediction(
     """Add the document (once per exact text) and this model's prediction (once per model);
     the stored document's id (``ids.document_id``). ``doc_id`` is the caller's id for the text,
     kept as the document's ``source_id``; ``content_hash`` is the normalised text's hash. The
-    document's place in the review queue is its margin: the smallest distance between a score
-    and its label's threshold."""
+    document's margin (``margin.document_margin``) places it in the review queue and decides
+    whether bulk acceptance may take it."""
     stored_id = document_id(text)
     _insert_ignoring_duplicates(
         session,
@@ -79,8 +81,7 @@ def store_prediction(
         thresholds=dict(thresholds),
         created_at=now(),
     )
-    scores = prediction["scores"]
-    margin = min(abs(scores[label] - t) for label, t in thresholds.items())
+    margin = document_margin(prediction["scores"], thresholds)
     session.execute(update(DocumentRow).where(DocumentRow.id == stored_id).values(margin=margin))
     return stored_id
 
@@ -420,8 +421,9 @@ def history(session: Session, doc_id: str, needed: int = 1) -> tuple[list, Revie
 
 # ---- bulk acceptance ------------------------------------------------------------------------
 def bulk_candidates(session: Session, margin: float, limit: int) -> list[DocumentRow]:
-    """Documents still waiting for review whose every score is at least ``margin`` from its
-    threshold (their ``margin``), not claimed by anyone, most certain first."""
+    """Documents still waiting for review whose margin (``margin.document_margin``: every
+    score at least this share of the way from its threshold to 0 or 1) is at least ``margin``,
+    not claimed by anyone, most certain first."""
     t = now()
     return list(
         session.scalars(
@@ -487,8 +489,41 @@ def _hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+MAX_KEY_NAME_CHARS = 200  # the width of api_keys.name and reviews.reviewer
+# Unicode categories a name may not hold: control characters (Cc), invisible format characters
+# such as bidi overrides and zero-width ones (Cf), line and paragraph separators (Zl, Zp), lone
+# surrogates (Cs).
+_NOT_IN_A_NAME = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+
+
+def check_key_name(name: str) -> None:
+    """The rule for a key's name, which reviews, logs and ``keys list`` show: not blank, one
+    line without control or invisible characters, at most MAX_KEY_NAME_CHARS; InvalidInput
+    (code ``invalid_key_name``) says what is wrong."""
+    if not name.strip():
+        raise InvalidInput(
+            "a key's name is empty: give who or what the key is for, e.g. monitor-1",
+            code="invalid_key_name",
+        )
+    if len(name) > MAX_KEY_NAME_CHARS:
+        raise InvalidInput(
+            f"a key's name has {len(name)} characters; the limit is {MAX_KEY_NAME_CHARS}: "
+            "use a shorter name",
+            code="invalid_key_name",
+        )
+    for index, char in enumerate(name):
+        if unicodedata.category(char) in _NOT_IN_A_NAME:
+            raise InvalidInput(
+                f"the key name {name!r} contains a control character (U+{ord(char):04X}) at "
+                f"index {index}: use a name on one line, without control characters",
+                code="invalid_key_name",
+            )
+
+
 def create_key(session: Session, name: str, role: str) -> str:
-    """A new key for ``name`` with ``role``; only its hash is stored, the key is returned once."""
+    """A new key for ``name`` (``check_key_name``) with ``role``; only its hash is stored, the
+    key is returned once."""
+    check_key_name(name)
     if role not in ROLES:
         raise InvalidInput(
             f"role must be one of {', '.join(ROLES)}, not {role!r}", code="unknown_role"

@@ -61,7 +61,10 @@ class DocumentRow(Base):
     published: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     margin: Mapped[float | None] = mapped_column(
-        Float, index=True, doc="Smallest |score - threshold| of the latest prediction."
+        Float,
+        index=True,
+        doc="How far the latest prediction is from changing a label (``margin.py``): 0 on a "
+        "threshold, 1 when every score is 0 or 1.",
     )
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())

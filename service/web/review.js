@@ -123,6 +123,8 @@ function renderText() {
     const [a, b] = [points[i], points[i + 1]];
     const covering = state.spans.map((s, n) => [s, n]).filter(([s]) => s.start <= a && s.end >= b);
     const on = covering.filter(([s]) => state.chosen.has(s.label));
+    // Labels switched off whose spans cover this piece: struck through even under a highlight.
+    const off = [...new Set(covering.filter(([s]) => !state.chosen.has(s.label)).map(([s]) => s.label))];
     const inCursor = sentence && sentence[0] <= a && b <= sentence[1];
     if (!covering.length && !inCursor) { box.append(document.createTextNode(text.slice(a, b))); continue; }
     const mark = el("span", { textContent: text.slice(a, b) });
@@ -140,9 +142,11 @@ function renderText() {
       // The label numbers at the start of each span: meaning not by colour alone.
       const starting = on.filter(([s]) => s.start === a).map(([s]) => numberOf(s.label));
       if (starting.length) mark.dataset.tag = [...new Set(starting)].join("+");
-    } else if (covering.length) {
+    }
+    if (off.length) {
       classes.push("struck");
-      mark.title = "label switched off: " + covering.map(([s]) => nameOf(s.label)).join(", ");
+      const struck = "label switched off: " + off.map(nameOf).join(", ");
+      mark.title = mark.title ? `${mark.title}; ${struck}` : struck;
     }
     if (inCursor) classes.push("cursor");
     if (on.some(([, n]) => n === state.current)) classes.push("current");
@@ -570,8 +574,9 @@ async function showAdmin() {
   state.doc = null;
   show("admin");
   $("bulk-rule").textContent = "Accepts the model's labels and evidence, as your reviews flagged " +
-    `“bulk”, for unclaimed documents waiting for review whose every score is at least ` +
-    `${state.me.bulk_accept_margin} from its threshold.`;
+    `“bulk”, for unclaimed documents waiting for review whose every score has gone at least ` +
+    `${state.me.bulk_accept_margin} of the way from its threshold to 0 or to 1 ` +
+    "(GRAVEWATCH_BULK_ACCEPT_MARGIN).";
   $("disputes").replaceChildren(el("li", { textContent: "Loading…" }));
   const result = await api("/v1/review/disputes");
   $("disputes").replaceChildren(...(result.items.length ? result.items.map((d) => {
