@@ -115,8 +115,10 @@ def _check_output(path: Path, example: str) -> None:
     folder does not exist (refused, never created, as `gravewatch score` refuses it)."""
     if path.is_dir():
         fail(f"{path}: is a folder; give -o the file to write, such as {path / example}")
-    if not path.parent.is_dir():
-        fail(f"{path.parent}: the output folder does not exist; create it or choose another -o")
+    from service.batch.output import missing_folder
+
+    if (problem := missing_folder(path)) is not None:
+        fail(problem)
 
 
 def _setting_option(option: str, value, setting: str):

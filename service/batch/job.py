@@ -173,10 +173,8 @@ def run_job(options: JobOptions, models_dir: Path, fetch: Fetcher | None = None)
     a time per output: a second one is refused (``LockedError``) while the first runs."""
     out = options.output
     inputs = expand_sources(options.sources, exclude=job_files(out))
-    if not out.parent.is_dir():
-        raise JournalError(
-            f"{out.parent}: the output folder does not exist; create it or choose another -o"
-        )
+    if (problem := output.missing_folder(out)) is not None:
+        raise JournalError(problem)
     with OutputLock(out):
         predictor = _predictor(options, models_dir)
         store = None

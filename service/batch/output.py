@@ -5,12 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Literal
 
 from service.batch.documents import DocumentPrediction
 from training.schemas import LABELS
 
 OutputFormat = Literal["jsonl", "csv"]
+
+
+def missing_folder(path: Path) -> str | None:
+    """Why ``-o path`` cannot be written when its folder does not exist (an output's folder is
+    never created on the fly: a mistyped path would scatter results); None when it exists."""
+    if path.parent.is_dir():
+        return None
+    return f"{path.parent}: the output folder does not exist; create it or choose another -o"
+
+
 CSV_COLUMNS = [
     "id",
     "model",
