@@ -187,3 +187,17 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A local HTTP server of test pages and feeds (``tests.servers.Handler``): its base URL."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.servers import Handler
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()

@@ -72,6 +72,17 @@ def clone_model(source: Path, version: str, new: str, models: Path | None = None
     return new
 
 
+# The thresholds of the model a user test ran: three of them below the default bulk-accept
+# margin (0.4).
+UX_THRESHOLDS = {
+    "killing_maiming": 0.45,
+    "recruitment_use": 0.35,
+    "sexual_violence": 0.37,
+    "attacks_schools_hospitals": 0.5,
+    "abduction": 0.405,
+    "denial_humanitarian_access": 0.33,
+}
+
 RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>
 <item><title>School attacked</title><link>https://news.example/a</link><guid>a1</guid>
 <pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate>

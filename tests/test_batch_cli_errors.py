@@ -3,8 +3,6 @@ one-line message naming the file (and line) and the reason, and a non-zero exit 
 rejected record is in OUT.errors.jsonl; a job made only of bad records still finishes."""
 
 import json
-import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import get_settings
 from tests.factories import RSS, score
-from tests.servers import Handler, free_port
+from tests.servers import free_port
 
 runner = CliRunner()
 GOOD = json.dumps({"id": "ok", "text": "Militiamen abducted four girls aged 12 near Djugu."})
@@ -22,14 +20,6 @@ GOOD = json.dumps({"id": "ok", "text": "Militiamen abducted four girls aged 12 n
 @pytest.fixture
 def env(trained) -> dict:
     return {"GRAVEWATCH_MODELS_DIR": str(trained[0]), "GRAVEWATCH_FETCH_ATTEMPTS": "1"}
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
 
 
 def errors(out: Path) -> list[dict]:

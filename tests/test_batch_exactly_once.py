@@ -209,19 +209,6 @@ def test_restart_never_removes_a_file_no_job_wrote(env, tmp_path):
     assert out.read_text() == "keep me\n"
 
 
-@pytest.fixture(scope="module")
-def server():
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    from tests.servers import Handler
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
 def test_an_output_inside_a_source_folder_is_resumed_by_the_same_command(env, tmp_path, trained):
     from service.batch.job import JobOptions, run_job
 

@@ -4,21 +4,10 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 from service.batch.documents import Document, Rejected
 from service.batch.fetch import Fetcher
 from service.batch.sources import SourceOptions, read_sources
 from tests.servers import Handler
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
 
 
 def read(url, tmp_path, **fetcher):

@@ -17,7 +17,16 @@ from service.store import repository as repo
 from service.store.agreement import cohen_kappa
 from service.store.db import Database
 from service.store.tables import Base, DocumentRow, ReviewRow
-from tests.factories import CALM, INCIDENT, SHELLING, add_documents, error_of, key, review
+from tests.factories import (
+    CALM,
+    INCIDENT,
+    SHELLING,
+    UX_THRESHOLDS,
+    add_documents,
+    error_of,
+    key,
+    review,
+)
 from training.schemas import Record
 
 ARABIC = "قال شهود إن مسلحين اقتحموا المدرسة الداخلية فجراً واختطفوا 40 فتاة 👧🏽."
@@ -271,17 +280,6 @@ def test_me_names_the_key_and_the_review_settings(client, store):
         "double_review": False,
         "bulk_accept_margin": 0.4,
     }
-
-
-# The thresholds of the model the user test ran: three of them are below the default margin.
-UX_THRESHOLDS = {
-    "killing_maiming": 0.45,
-    "recruitment_use": 0.35,
-    "sexual_violence": 0.37,
-    "attacks_schools_hospitals": 0.5,
-    "abduction": 0.405,
-    "denial_humanitarian_access": 0.33,
-}
 
 
 def store_scored(store, text: str, scores: dict, spans: dict) -> str:

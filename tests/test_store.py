@@ -13,7 +13,16 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database
 from service.store.tables import DocumentRow, ReviewRow
-from tests.factories import CALM, INCIDENT, SHELLING, add_documents, error_of, key, review
+from tests.factories import (
+    CALM,
+    INCIDENT,
+    SHELLING,
+    UX_THRESHOLDS,
+    add_documents,
+    error_of,
+    key,
+    review,
+)
 from training.errors import InvalidInput
 from training.schemas import Record
 
@@ -481,17 +490,6 @@ def test_the_migration_gives_old_documents_opaque_ids_and_keeps_theirs_as_source
         assert [r.reviewer for r in reviews] == ["alice"]
         assert reviews[0].created_at == datetime(2026, 11, 1, 11, tzinfo=UTC)
     store.close()
-
-
-# The thresholds of the model the user test ran (three of them below 0.4).
-UX_THRESHOLDS = {
-    "killing_maiming": 0.45,
-    "recruitment_use": 0.35,
-    "sexual_violence": 0.37,
-    "attacks_schools_hospitals": 0.5,
-    "abduction": 0.405,
-    "denial_humanitarian_access": 0.33,
-}
 
 
 @pytest.mark.parametrize(
