@@ -10,7 +10,7 @@ from typing import Annotated
 
 import click
 import typer
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from typer.core import TyperGroup
 
 from service.config import Settings, describe_invalid, get_settings, setting_default
@@ -110,15 +110,31 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _check_output(path: Path, example: str) -> None:
-    """Exit 1 in one line when ``-o path`` cannot name a file to write: it is a folder, or its
-    folder does not exist (refused, never created, as `gravewatch score` refuses it)."""
+def _check_output(path: Path, example: str, option: str = "-o") -> None:
+    """Exit 1 in one line when ``-o path`` (or another ``option``) cannot name a file to write:
+    it is a folder, or its folder does not exist (refused, never created, as `gravewatch score`
+    refuses it)."""
     if path.is_dir():
-        fail(f"{path}: is a folder; give -o the file to write, such as {path / example}")
+        fail(f"{path}: is a folder; give {option} the file to write, such as {path / example}")
     from service.batch.output import missing_folder
 
-    if (problem := missing_folder(path)) is not None:
+    if (problem := missing_folder(path, option)) is not None:
         fail(problem)
+
+
+AT_LEAST_ONE = Annotated[int, Field(ge=1)]
+"""The rule of a count option such as ``score --workers``."""
+
+
+def _checked_option(option: str, value, rule):
+    """The value of the command-line ``option`` checked by ``rule``, a type with its pydantic
+    constraints (``Annotated[int, Field(ge=1)]``): a bad value exits 2 in one line naming the
+    option, never Typer's usage box."""
+    try:
+        return TypeAdapter(rule).validate_python(value)
+    except ValidationError as e:
+        msg = e.errors()[0]["msg"]
+        fail(f"invalid option {option} {value}: {msg[:1].lower()}{msg[1:]}", 2)
 
 
 def _setting_option(option: str, value, setting: str):
@@ -128,11 +144,7 @@ def _setting_option(option: str, value, setting: str):
     if value is None:
         return getattr(get_settings(), setting)
     field = Settings.model_fields[setting]
-    try:
-        return TypeAdapter(Annotated[(field.annotation, *field.metadata)]).validate_python(value)
-    except ValidationError as e:
-        msg = e.errors()[0]["msg"]
-        fail(f"invalid option {option} {value}: {msg[:1].lower()}{msg[1:]}", 2)
+    return _checked_option(option, value, Annotated[(field.annotation, *field.metadata)])
 
 
 @corpus_app.command("validate")
@@ -194,7 +206,6 @@ def train(
     sample: Annotated[
         int | None,
         typer.Option(
-            min=1,
             help="Train and evaluate on this many corpus records drawn at random (--seed): a "
             "quick check, recorded in the model card; the model is weaker.",
         ),
@@ -211,6 +222,8 @@ def train(
     from training.train import train as train_model
 
     overrides = _estimator_params(params) if params is not None else None
+    if sample is not None:
+        sample = _checked_option("--sample", sample, AT_LEAST_ONE)
     try:
         card = train_model(
             corpus,
@@ -266,7 +279,9 @@ def evaluate(
     data: Annotated[Path | None, typer.Option(help="JSONL file in the corpus format.")] = None,
     model: Annotated[str | None, typer.Option(help="Model version (default: active).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
-    report: Annotated[Path | None, typer.Option(help="HTML report path.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="HTML report path (in a folder that exists).")
+    ] = None,
 ) -> None:
     """Per-label precision/recall/F1, negative FPR, evidence quality; writes an HTML report."""
     from training.evaluate import evaluate as run_evaluation
@@ -277,6 +292,8 @@ def evaluate(
         fail(f"{data}: is a folder; --data takes a JSONL file in the corpus format")
     if data is not None and not data.is_file():
         fail(f"{data}: no such file")
+    if report is not None:
+        _check_output(report, "evaluation.html", "--report")
     if data is None:
         records = [r for r in read_corpus() if split_of(r) == "eval"]
         name = "corpus evaluation split"
@@ -285,14 +302,15 @@ def evaluate(
         name = str(data)
     predictor, _ = load_predictor(model, settings.models_dir)
     result = run_evaluation(predictor, records, name)
-    out = report or settings.reports_dir / f"evaluation-{predictor.version}.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(result), encoding="utf-8")
+    if report is None:  # the reports folder is Gravewatch's own: made when missing
+        report = settings.reports_dir / f"evaluation-{predictor.version}.html"
+        report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(render_html(result), encoding="utf-8")
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
         typer.echo(summary_table(result))
-        typer.echo(f"HTML report: {out}", err=True)
+        typer.echo(f"HTML report: {report}", err=True)
 
 
 @app.command()
@@ -318,15 +336,22 @@ def classify(
 
 def _passage(argument: str) -> str:
     """The passage ``classify`` was given: the argument, or standard input for ``-``, as
-    UTF-8; other bytes exit 1, as the API refuses them (invalid_utf8)."""
+    UTF-8 plain text; other bytes (invalid_utf8) and a NUL character exit 1, as the API refuses
+    them."""
+    from service.schemas import PlainText
+
     if argument == "-":
         raw, where = sys.stdin.buffer.read(), "standard input"
     else:
         raw, where = os.fsencode(argument), "the passage"  # undoes Python's surrogateescape
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         fail(f"{where} is not valid UTF-8 (byte {e.start}); encode the text as UTF-8")
+    try:
+        return TypeAdapter(PlainText).validate_python(text)
+    except ValidationError as e:
+        fail(f"{where} {e.errors()[0]['msg']}")
 
 
 def _store_url() -> str:
@@ -625,7 +650,7 @@ def score(
         str | None,
         typer.Option(help="CSV column holding the date (default: published), written as ISO 8601."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes scoring in parallel.")] = 1,
+    workers: Annotated[int, typer.Option(help="Processes scoring in parallel (1 or more).")] = 1,
     engine: Annotated[str, typer.Option(help="local, or dask (needs the dask extra).")] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler, tcp://HOST:PORT (default: local cluster).")
@@ -685,7 +710,7 @@ def score(
         ),
         batch_size=_setting_option("--batch-size", batch_size, "score_batch_size"),
         engine=engine,
-        workers=workers,
+        workers=_checked_option("--workers", workers, AT_LEAST_ONE),
         scheduler=scheduler,
         scheduler_timeout=settings.dask_connect_timeout,
         model=model,

@@ -89,12 +89,54 @@ def test_keys_create_accepts_names_in_any_script(tmp_path):
     assert runner.invoke(app, ["keys", "list"], env=env).stdout.startswith(f"{name}\treader\t")
 
 
+def test_keys_create_refuses_white_space_around_a_name_and_older_keys_keep_their_names(tmp_path):
+    from service.store.db import Database
+    from service.store.repository import now
+    from service.store.tables import ApiKeyRow
+
+    env = {"GRAVEWATCH_DATA_DIR": str(tmp_path)}
+    assert runner.invoke(app, ["db", "upgrade"], env=env).exit_code == 0
+    for name in (" ops", "ops "):
+        result = runner.invoke(app, ["keys", "create", "--name", name, "--role", "admin"], env=env)
+        assert result.exit_code == 1
+        assert result.output == (
+            f"error: the key name {name!r} begins or ends with white space: give the name "
+            "without it\n"
+        )
+    assert runner.invoke(app, ["keys", "list"], env=env).stdout == ""
+
+    store = Database(f"sqlite:///{tmp_path / 'gravewatch.db'}")  # a key stored before the rule
+    with store.sessions.begin() as session:
+        session.add(ApiKeyRow(name=" ops", role="admin", key_hash="0" * 64, created_at=now()))
+    store.close()
+    assert runner.invoke(app, ["keys", "list"], env=env).stdout.startswith(" ops\tadmin\t")
+    assert runner.invoke(app, ["keys", "revoke", " ops"], env=env).exit_code == 0
+
+
 def test_classify_refuses_standard_input_that_is_not_utf8(models_env):
     result = runner.invoke(app, ["classify", "-"], input=b"\xff\xfe bad", env=models_env)
     assert result.exit_code == 1
     assert result.output == (
         "error: standard input is not valid UTF-8 (byte 0); encode the text as UTF-8\n"
     )
+
+
+def test_classify_refuses_a_nul_character_on_standard_input_as_the_api_does(tmp_path):
+    from pydantic import ValidationError
+
+    from service.schemas import ClassifyRequest
+
+    text = "Shelling\x00 hit a school in Kharkiv."
+    result = runner.invoke(
+        app, ["classify", "-"], input=text.encode(), env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        "error: standard input contains a NUL character (U+0000) at index 8: remove it\n"
+    )
+    with pytest.raises(ValidationError) as api:
+        ClassifyRequest.model_validate({"text": text})
+    assert result.output == f"error: standard input {api.value.errors()[0]['msg']}\n"
 
 
 def test_classify_refuses_an_argument_that_is_not_utf8(models_env):
@@ -147,6 +189,19 @@ def test_evaluate_on_a_folder_says_it_takes_a_file(tmp_path):
     assert result.output == (
         f"error: {tmp_path}: is a folder; --data takes a JSONL file in the corpus format\n"
     )
+
+
+def test_evaluate_refuses_a_missing_report_folder_as_score_does(tmp_path):
+    report = tmp_path / "missing" / "dir" / "evaluation.html"
+    result = runner.invoke(
+        app, ["evaluate", "--report", str(report)], env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {report.parent}: the output folder does not exist; create it or choose "
+        "another --report\n"
+    )
+    assert not (tmp_path / "missing").exists()
 
 
 @pytest.mark.parametrize(

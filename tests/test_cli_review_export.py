@@ -99,12 +99,10 @@ def test_a_failed_export_leaves_no_temporary_file_and_keeps_the_old_output(
 def test_an_export_that_cannot_be_written_says_why_in_one_line_and_leaves_nothing(
     env, tmp_path, monkeypatch
 ):
-    from service.store import export as export_module
-
     def disk_full(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module.os, "replace", disk_full)
+    monkeypatch.setattr("os.replace", disk_full)
     output = tmp_path / "reviews.jsonl"
     result = export(env, output)
     assert result.exit_code == 1

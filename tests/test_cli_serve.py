@@ -101,3 +101,27 @@ def test_score_batch_size_follows_the_settings_rule(tmp_path):
     assert result.output == (
         "error: invalid option --batch-size 0: input should be greater than or equal to 1\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "value"),
+    [
+        (["score", "in.jsonl", "-o", "out.jsonl"], "--workers", "0"),
+        (["score", "in.jsonl", "-o", "out.jsonl"], "--workers", "-2"),
+        (["train"], "--sample", "0"),
+    ],
+)
+def test_a_count_option_below_1_is_refused_in_one_line_as_serve_refuses_it(
+    tmp_path, monkeypatch, command, option, value
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("training.train.train", never_started)
+    (tmp_path / "in.jsonl").write_text('{"id": "a", "text": "x"}\n')
+    result = CliRunner().invoke(
+        app, [*command, option, value], env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: invalid option {option} {value}: input should be greater than or equal to 1\n"
+    )
+    assert not (tmp_path / "out.jsonl").exists()

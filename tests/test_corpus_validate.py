@@ -284,6 +284,45 @@ def test_from_quotes_refuses_an_output_it_cannot_write_in_one_line(write_jsonl, 
     assert not (tmp_path / "missing").exists()
 
 
+def test_from_quotes_that_crashes_midway_keeps_the_previous_output_and_no_temporary_file(
+    write_jsonl, tmp_path, monkeypatch
+):
+    from training.schemas import Record
+
+    draft = write_jsonl([QUOTED, {**QUOTED, "id": "t-2"}], name="draft.jsonl")
+    output = tmp_path / "corpus.jsonl"
+    output.write_text("the previous corpus\n")
+    dump = Record.model_dump
+
+    def crash_on_the_second_record(record, **kwargs):
+        if record.id == "t-2":
+            raise RuntimeError("the process was killed")
+        return dump(record, **kwargs)
+
+    monkeypatch.setattr(Record, "model_dump", crash_on_the_second_record)
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft), "-o", str(output)])
+    assert isinstance(result.exception, RuntimeError)
+    assert output.read_text() == "the previous corpus\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "draft.jsonl"]
+
+
+def test_from_quotes_that_cannot_write_says_why_in_one_line_and_keeps_the_previous_output(
+    write_jsonl, tmp_path, monkeypatch
+):
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    draft = write_jsonl([QUOTED], name="draft.jsonl")
+    output = tmp_path / "corpus.jsonl"
+    output.write_text("the previous corpus\n")
+    monkeypatch.setattr("os.replace", disk_full)
+    result = runner.invoke(app, ["corpus", "from-quotes", str(draft), "-o", str(output)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {output}: No space left on device; choose another -o\n"
+    assert output.read_text() == "the previous corpus\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "draft.jsonl"]
+
+
 def test_from_quotes_reports_every_field_of_a_line_on_one_line(write_jsonl):
     draft = write_jsonl([{"text": 5}], name="draft.jsonl")
     result = runner.invoke(app, ["corpus", "from-quotes", str(draft)])

@@ -58,7 +58,7 @@ def versions(trained, models_copy):
 def test_concurrent_promotions_and_rollbacks_keep_active_and_log_consistent(
     models_copy, versions, monkeypatch
 ):
-    monkeypatch.setattr(registry, "_write_atomic", slowed(registry._write_atomic, 0.05))
+    monkeypatch.setattr(registry, "write_atomic", slowed(registry.write_atomic, 0.05))
     monkeypatch.setattr(registry, "activations", slowed(registry.activations, 0.05))
     entries_before = len(registry.activations(models_copy))
     context = multiprocessing.get_context("fork")  # the workers inherit the slowed registry

@@ -596,6 +596,14 @@ def test_the_migration_measures_the_margins_already_stored_the_new_way(tmp_path)
             "use a name on one line, without control characters",
         ),
         ("k" * 201, "a key's name has 201 characters; the limit is 200: use a shorter name"),
+        (
+            " ops",
+            "the key name ' ops' begins or ends with white space: give the name without it",
+        ),
+        (
+            "ops\u00a0",
+            "the key name 'ops\\xa0' begins or ends with white space: give the name without it",
+        ),
     ],
 )
 def test_a_key_name_must_be_one_visible_line(store, name, message):

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from training.corpus import Problem, _read_lines, check_record
+from training.files import write_atomic
 from training.schemas import LabelId, Record, field_path
 
 
@@ -115,7 +116,9 @@ def convert(path: Path) -> tuple[list[Record], list[Problem]]:
 
 
 def write_records(records: list[Record], path: Path) -> None:
-    """Write ``records`` as corpus JSONL (UTF-8, one record a line)."""
-    with path.open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r.model_dump(exclude_none=True), ensure_ascii=False) + "\n")
+    """Write ``records`` as corpus JSONL (UTF-8, one record a line), atomically
+    (``write_atomic``): a failure midway leaves ``path`` as it was."""
+    write_atomic(
+        path,
+        (json.dumps(r.model_dump(exclude_none=True), ensure_ascii=False) + "\n" for r in records),
+    )

@@ -44,6 +44,7 @@ from pydantic import BaseModel, Field, ValidationError
 from training.defaults import MODELS_DIR
 from training.encoder import ENCODER_PACKAGE, encoder_version
 from training.errors import Conflict, GravewatchError, InvalidInput, NotFound
+from training.files import write_atomic
 from training.model import FEATURES_VERSION, GraveViolationClassifier
 from training.predict import Predictor
 from training.schemas import LABELS
@@ -175,15 +176,6 @@ def new_version(corpus_checksum: str = "") -> str:
     return f"{stamp}-{hashlib.sha256((stamp + corpus_checksum).encode()).hexdigest()[:6]}"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def save_model(
     model: GraveViolationClassifier,
     card: ModelCard,
@@ -284,7 +276,7 @@ def _current_or_none(models_dir: Path) -> str | None:
 def _activate(version: str, models_dir: Path, by: str, reason: str) -> None:
     """Write ACTIVE, then append to the log; the caller holds the activation lock."""
     verify(version, models_dir)
-    _write_atomic(models_dir / ACTIVE_FILE, version + "\n")
+    write_atomic(models_dir / ACTIVE_FILE, [version + "\n"])
     entry = {"version": version, "at": datetime.now(UTC).isoformat(), "by": by, "reason": reason}
     with (models_dir / ACTIVATIONS_FILE).open("a+b") as fh:
         fh.seek(0, os.SEEK_END)
@@ -343,7 +335,7 @@ class ModelStatus(BaseModel):
 
 def mark_rejected(version: str, comparison: dict, models_dir: Path = DEFAULT_MODELS_DIR) -> None:
     """Keep a candidate that failed the evaluation gate, with the comparison that failed it."""
-    _write_atomic(models_dir / version / REJECTED_FILE, json.dumps(comparison, indent=2))
+    write_atomic(models_dir / version / REJECTED_FILE, [json.dumps(comparison, indent=2)])
 
 
 def statuses(models_dir: Path = DEFAULT_MODELS_DIR) -> list[ModelStatus]:
@@ -391,6 +383,10 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
             f"no active model in {models_dir}: train one with `gravewatch train` "
             "(the README's run command does this)",
             code="no_active_model",
+        ) from None
+    except OSError as e:  # the folder is a file, or unreadable
+        raise RegistryError(
+            f"cannot read {path}: {e.strerror}; GRAVEWATCH_MODELS_DIR must name a folder of models"
         ) from None
     if not version:
         raise RegistryConflict(

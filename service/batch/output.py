@@ -14,12 +14,13 @@ from training.schemas import LABELS
 OutputFormat = Literal["jsonl", "csv"]
 
 
-def missing_folder(path: Path) -> str | None:
-    """Why ``-o path`` cannot be written when its folder does not exist (an output's folder is
-    never created on the fly: a mistyped path would scatter results); None when it exists."""
+def missing_folder(path: Path, option: str = "-o") -> str | None:
+    """Why ``-o path`` (or another ``option``) cannot be written when its folder does not exist
+    (an output's folder is never created on the fly: a mistyped path would scatter results);
+    None when it exists."""
     if path.parent.is_dir():
         return None
-    return f"{path.parent}: the output folder does not exist; create it or choose another -o"
+    return f"{path.parent}: the output folder does not exist; create it or choose another {option}"
 
 
 CSV_COLUMNS = [

@@ -498,8 +498,9 @@ _NOT_IN_A_NAME = {"Cc", "Cf", "Zl", "Zp", "Cs"}
 
 def check_key_name(name: str) -> None:
     """The rule for a key's name, which reviews, logs and ``keys list`` show: not blank, one
-    line without control or invisible characters, at most MAX_KEY_NAME_CHARS; InvalidInput
-    (code ``invalid_key_name``) says what is wrong."""
+    line without control or invisible characters, no white space at either end (``keys revoke``
+    takes the exact name), at most MAX_KEY_NAME_CHARS; InvalidInput (code
+    ``invalid_key_name``) says what is wrong. Keys stored before a rule keep their names."""
     if not name.strip():
         raise InvalidInput(
             "a key's name is empty: give who or what the key is for, e.g. monitor-1",
@@ -518,6 +519,11 @@ def check_key_name(name: str) -> None:
                 f"index {index}: use a name on one line, without control characters",
                 code="invalid_key_name",
             )
+    if name != name.strip():
+        raise InvalidInput(
+            f"the key name {name!r} begins or ends with white space: give the name without it",
+            code="invalid_key_name",
+        )
 
 
 def create_key(session: Session, name: str, role: str) -> str:
