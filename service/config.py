@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from training import defaults
@@ -105,6 +105,39 @@ class Settings(BaseSettings):
         gt=0,
         description="How often each API worker checks models/ACTIVE for a new model.",
     )
+
+    @field_validator("models_dir", "data_dir", "reports_dir")
+    @classmethod
+    def _a_folder(cls, path: Path) -> Path:
+        """A folder, or a path where one can be made: not a file (which would fail with a
+        traceback wherever the folder is first used)."""
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"{path} is a file: name a folder (it is created when missing)")
+        return path
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, url: str | None) -> str | None:
+        """A URL SQLAlchemy can open with an installed driver, so that a typo stops every
+        command with one line instead of failing when the store is first used."""
+        if not url:
+            return url
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+        takes = "give sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+        try:
+            parsed = make_url(url)
+            parsed.get_dialect().import_dbapi()
+        except NoSuchModuleError:
+            raise ValueError(f"SQLAlchemy has no database {parsed.drivername!r}: {takes}") from None
+        except ArgumentError:
+            raise ValueError(f"not a database URL: {takes}") from None
+        except ImportError as e:
+            raise ValueError(
+                f"its driver {e.name!r} is not installed (PostgreSQL: the [postgres] extra)"
+            ) from None
+        return url
 
 
 def setting_default(name: str):

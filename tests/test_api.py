@@ -250,6 +250,16 @@ def test_one_json_log_line_per_request_without_the_text(trained, capsys):
     assert "air strike" not in json.dumps(lines)
 
 
+def test_log_texts_puts_the_passages_in_the_request_log_line(trained, capsys):
+    """GRAVEWATCH_LOG_TEXTS=true, as documented: the one setting that logs passage texts."""
+    with TestClient(create_app(Settings(models_dir=trained[0], log_texts=True))) as c:
+        capsys.readouterr()
+        c.post("/v1/classify/batch", json={"items": [{"text": INCIDENT}, {"text": "Calm day."}]})
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    (entry,) = [e for e in lines if e.get("event") == "request"]
+    assert entry["texts"] == [INCIDENT, "Calm day."]
+
+
 def test_openapi_schema_is_pinned(client):
     """Regenerate with `gravewatch openapi > tests/data/openapi.json` after a deliberate change."""
     current = json.loads(json.dumps(client.get("/openapi.json").json(), sort_keys=True))

@@ -111,3 +111,48 @@ def test_a_negative_count_in_the_query_says_how_small_it_may_be(client, admin, p
     response = client.get(path, headers=admin)
     assert response.status_code == 422
     assert error_of(response) == {"code": "invalid_request", "message": message}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "sent_as"),
+    [
+        ("application/x-www-form-urlencoded", "application/x-www-form-urlencoded"),
+        ("text/plain", "text/plain"),
+        (None, "no Content-Type"),
+    ],
+)
+def test_a_json_body_sent_without_the_json_content_type_says_to_send_it(
+    client, content_type, sent_as
+):
+    """`curl -d '{"text": ...}'` sends a form content type: the answer names the header to
+    send, not a validation error about a dictionary."""
+    headers = {"content-type": content_type} if content_type else {}
+    response = client.post(
+        "/v1/classify", content=b'{"text": "' + TEXT.encode() + b'"}', headers=headers
+    )
+    assert response.status_code == 415
+    assert error_of(response) == {
+        "code": "unsupported_media_type",
+        "message": f"the request body was sent as {sent_as}; send JSON with "
+        "'Content-Type: application/json'",
+    }
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"text": "x", "id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"text": "x", "id": ' + b"1" * 5000 + b"}",
+    ],
+    ids=["nested too deeply", "a number too long"],
+)
+def test_json_python_cannot_read_is_invalid_json(client, raw):
+    response = client.post(
+        "/v1/classify", content=raw, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert error_of(response) == {
+        "code": "invalid_json",
+        "message": "the request body is not JSON the server can read (nested too deeply or a "
+        "number too long); send a JSON object",
+    }

@@ -44,6 +44,13 @@ BAD_SOURCES = {
     "empty_txt": ("in.txt", b"", None, "the file is empty"),
     "binary_file": ("blob", bytes(range(256)) * 8, None, "the file is binary, not text"),
     "binary_named_jsonl": ("in.jsonl", bytes(range(256)) * 8, None, "the file is binary, not text"),
+    "utf16_csv": (  # Excel's "Unicode text": text, not binary
+        "in.csv",
+        "id,text\r\n1,Gunmen burned the school.\r\n".encode("utf-16"),
+        None,
+        "the file is UTF-16 text; Gravewatch reads UTF-8: save it as UTF-8 (iconv -f UTF-16 "
+        "-t UTF-8)",
+    ),
     "feed_that_is_not_xml": (
         "in.rss",
         b"this is not a feed\n",
@@ -150,6 +157,18 @@ def test_an_output_folder_that_does_not_exist(env, tmp_path):
             "many",
             "GRAVEWATCH_SCORE_BATCH_SIZE='many': input should be a valid integer, unable to "
             "parse string as an integer",
+        ),
+        (
+            "GRAVEWATCH_DATABASE_URL",
+            "foo://bar",
+            "GRAVEWATCH_DATABASE_URL='foo://bar': value error, SQLAlchemy has no database "
+            "'foo': give sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME",
+        ),
+        (
+            "GRAVEWATCH_DATABASE_URL",
+            "127.0.0.1:5432/test",
+            "GRAVEWATCH_DATABASE_URL='127.0.0.1:5432/test': value error, not a database URL: "
+            "give sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME",
         ),
     ],
 )

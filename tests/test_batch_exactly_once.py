@@ -272,3 +272,37 @@ def test_a_directory_scan_leaves_out_the_files_of_the_job_writing_into_it(tmp_pa
     inputs = expand_sources(["feeds"], exclude=job_files(tmp_path / "feeds" / "scored.jsonl"))
     assert [i.name for i in inputs.items] == ["feeds/in.jsonl"]
     assert inputs.skipped == ["feeds/other.jsonl.lock"]
+
+
+def test_ctrl_c_stops_a_job_with_workers_at_once_and_the_rerun_resumes_it(trained, tmp_path):
+    """Ctrl-C in a terminal sends SIGINT to the whole process group, pool workers included:
+    the job stops within seconds without a traceback, and the same command finishes it."""
+    import signal
+    import time
+
+    src = write(tmp_path / "in.jsonl", corpus_lines(3000))
+    out = tmp_path / "out.jsonl"
+    command = [str(BIN / "gravewatch"), "score", str(src), "-o", str(out)]
+    command += ["--workers", "2", "--batch-size", "50"]
+    environ = {**os.environ, "GRAVEWATCH_MODELS_DIR": str(trained[0])}
+    run = subprocess.Popen(
+        command,
+        env=environ,
+        stderr=subprocess.PIPE,
+        text=True,
+        process_group=0,  # its own group, as a terminal's foreground job
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    while not (out.exists() and out.stat().st_size > 0) and run.poll() is None:
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    try:
+        _, stderr = run.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.communicate()
+        pytest.fail("the job did not stop within 30 s of Ctrl-C")
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    resumed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert ids(out) == [f"d{i}" for i in range(3000)]

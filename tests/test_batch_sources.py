@@ -110,6 +110,26 @@ def test_html_page_keeps_the_article_not_the_menus(tmp_path):
     assert doc.title == "Village raided"
 
 
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1252">',
+        "<meta http-equiv='Content-Type' content='text/html; charset=ISO-8859-1'>",
+    ],
+)
+def test_html_page_is_read_in_the_charset_it_declares(tmp_path, declaration):
+    """An older European news page in windows-1252 (ISO-8859-1 is read as windows-1252, as
+    browsers do): its accents and curly quotes survive, not replaced by U+FFFD."""
+    page = PAGE.replace("<head>", f"<head>{declaration}").replace(
+        "abducted fourteen boys", "abducted fourteen écoliers ’s"
+    )
+    path = tmp_path / "page.html"
+    path.write_bytes(page.encode("cp1252"))
+    (doc,) = read(tmp_path, path)
+    assert "abducted fourteen écoliers ’s" in doc.text
+    assert doc.warnings == []
+
+
 def test_directory_is_read_recursively_in_sorted_order(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "z.txt").write_text("Text file.")
@@ -507,3 +527,38 @@ def test_a_feed_with_blank_lines_before_its_xml_declaration_is_read(tmp_path):
         "the feed is not well-formed XML (line 2: mismatched tag at column 65); its entries were "
         "read as a feed reader reads them: check them against the source"
     }
+
+
+def test_html_page_in_another_charset_that_declares_none_is_scored_with_a_warning(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_bytes(
+        PAGE.replace("abducted fourteen boys", "abducted fourteen écoliers").encode("cp1252")
+    )
+    (doc,) = read(tmp_path, path)
+    assert "abducted fourteen \ufffdcoliers" in doc.text
+    assert doc.warnings == [
+        f"the page is not valid UTF-8 (byte {PAGE.index('abducted fourteen') + 18}) and declares "
+        "no charset (<meta charset>): what could not be read was replaced with U+FFFD; save it "
+        "as UTF-8 or declare its charset"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("in.jsonl", '{"id": "a", "text": "One."}\n{"id": "b", "text": "Two."}\n', ["a", "b"]),
+        ("in.json", '[{"id": "a", "text": "One."}]', ["a"]),
+        ("in.csv", "id,text\na,One.\n", ["a"]),
+        ("in.txt", "One.", None),
+        ("no-extension", '{"id": "a", "text": "One."}\n', ["a"]),
+    ],
+)
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_record(tmp_path, name, content, expected):
+    """Notepad and PowerShell write one: the first record is read, and evidence offsets
+    index the text as an editor shows it, without the mark."""
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + content.encode())
+    docs = read(tmp_path, path)
+    assert all(isinstance(d, Document) for d in docs), docs
+    assert [d.id for d in docs] == (expected or [str(path)])
+    assert docs[0].text == "One."

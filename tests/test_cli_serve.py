@@ -125,3 +125,21 @@ def test_a_count_option_below_1_is_refused_in_one_line_as_serve_refuses_it(
         f"error: invalid option {option} {value}: input should be greater than or equal to 1\n"
     )
     assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "variable", ["GRAVEWATCH_MODELS_DIR", "GRAVEWATCH_DATA_DIR", "GRAVEWATCH_REPORTS_DIR"]
+)
+@pytest.mark.parametrize("command", [["serve"], ["keys", "list"], ["models", "list"]])
+def test_a_folder_setting_that_names_a_file_is_one_line(tmp_path, monkeypatch, variable, command):
+    """Not a FileExistsError or NotADirectoryError traceback when the server starts."""
+    monkeypatch.setattr("uvicorn.run", never_started)
+    a_file = tmp_path / "gravewatch.conf"
+    a_file.write_text("not a folder")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, command, env={variable: str(a_file)})
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: invalid setting {variable}={str(a_file)!r}: value error, {a_file} is a file: "
+        "name a folder (it is created when missing)\n"
+    )

@@ -384,10 +384,6 @@ def active_version(models_dir: Path = DEFAULT_MODELS_DIR) -> str:
             "(the README's run command does this)",
             code="no_active_model",
         ) from None
-    except OSError as e:  # the folder is a file, or unreadable
-        raise RegistryError(
-            f"cannot read {path}: {e.strerror}; GRAVEWATCH_MODELS_DIR must name a folder of models"
-        ) from None
     if not version:
         raise RegistryConflict(
             f"{path} is empty: promote a version with `gravewatch models promote VERSION` "

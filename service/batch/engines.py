@@ -9,6 +9,7 @@ every worker, and tasks refer to it rather than carry it.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -93,6 +94,9 @@ def _load_in_worker(version: str, models_dir: str) -> None:
     # the registry. An initializer that raises makes multiprocessing restart the worker
     # forever: keep the error and report it with the first task instead.
     global _worker_predictor, _worker_error
+    # Ctrl-C reaches the whole process group: the parent stops the job; a worker interrupted
+    # mid-task would never answer, and the pool would wait for it forever.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if _worker_predictor is not None and _worker_predictor.version == version:
         return
     try:
@@ -131,12 +135,16 @@ class ProcessPoolEngine(Engine):
         )
 
     def map(self, batches):
-        for result in _bounded_in_order(
-            lambda b: self.pool.apply_async(_score_in_worker, (b,)),
-            batches,
-            2 * self.workers,
-        ):
-            yield result.get()
+        try:
+            for result in _bounded_in_order(
+                lambda b: self.pool.apply_async(_score_in_worker, (b,)),
+                batches,
+                2 * self.workers,
+            ):
+                yield result.get()
+        except BaseException:  # interrupted or failed: the batches in flight are not wanted
+            self.pool.terminate()
+            raise
 
     def close(self) -> None:
         self.pool.close()

@@ -12,7 +12,9 @@ import csv
 import io
 import itertools
 import json
+import re
 import sys
+from codecs import BOM_UTF8 as UTF8_BOM
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -202,6 +204,16 @@ def _sniff(data: bytes) -> InputFormat:
     return "text"
 
 
+# Byte order marks of the encodings whose text holds NUL bytes (UTF-32 first: its little-endian
+# mark begins with UTF-16's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
 def _read_stream(
     stream: io.BufferedReader,
     source: str,
@@ -211,11 +223,21 @@ def _read_stream(
     what: str = "the file",
 ) -> Iterator[SourceItem]:
     head = stream.peek(8192)
+    if head.startswith(UTF8_BOM):  # Notepad's and PowerShell's mark: not part of the text
+        stream.read(len(UTF8_BOM))
+        head = stream.peek(8192)
     if not head:
         yield Rejected(ordinals.take(), source, None, f"{what} is empty")
         return
     if b"\x00" in head[:8192]:
-        yield Rejected(ordinals.take(), source, None, f"{what} is binary, not text")
+        encoding = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
+        reason = (
+            f"{what} is {encoding} text; Gravewatch reads UTF-8: save it as UTF-8 (iconv -f "
+            f"{encoding} -t UTF-8)"
+            if encoding
+            else f"{what} is binary, not text"
+        )
+        yield Rejected(ordinals.take(), source, None, reason)
         return
     if options.input_format != "auto":
         kind = options.input_format
@@ -521,16 +543,47 @@ def _decode(data: bytes, encoding: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
+# What browsers read these declarations as (the WHATWG Encoding Standard): pages that declare
+# Latin-1 often hold windows-1252's curly quotes and dashes, and a <meta> cannot be UTF-16.
+_AS_BROWSERS_READ = {
+    **dict.fromkeys(
+        ("iso-8859-1", "iso8859-1", "latin1", "latin-1", "us-ascii", "ascii"), "cp1252"
+    ),
+    **dict.fromkeys(("utf-16", "utf-16le", "utf-16be"), "utf-8"),
+}
+
+
+def _page_text(data: bytes) -> tuple[str, list[str]]:
+    """A page's text, read in the charset its ``<meta>`` declares (else UTF-8), and a warning
+    when some of its bytes are not in that charset (replaced with U+FFFD)."""
+    found = _META_CHARSET.search(data[:4096])
+    declared = found.group(1).decode("ascii").lower() if found else None
+    charset = _AS_BROWSERS_READ.get(declared, declared) or "utf-8"
+    try:
+        return data.decode(charset), []
+    except UnicodeDecodeError as e:
+        what = f"{declared} as it declares" if declared else "UTF-8"
+        why = "" if declared else " and declares no charset (<meta charset>)"
+        warning = (
+            f"the page is not valid {what} (byte {e.start}){why}: what could not be read was "
+            "replaced with U+FFFD; save it as UTF-8 or declare its charset"
+        )
+        return _decode(data, charset), [warning]
+    except LookupError:  # a charset Python does not know
+        return _decode(data, None), []
+
+
 def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     import trafilatura
 
-    html = stream.read().decode("utf-8", errors="replace")
+    html, warnings = _page_text(stream.read())
     text = trafilatura.extract(html, include_comments=False, include_tables=False)
     if not text:
         yield _reject(source, None, "no main text found in the HTML page")
         return
     meta = trafilatura.extract_metadata(html)
-    published, warnings = page_published(html)
+    published, date_warnings = page_published(html)
     yield Document(
         ordinal=-1,
         id=(meta.url if meta and meta.url else None) or source,
@@ -540,7 +593,7 @@ def _read_html(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
         or (source if source.startswith("http") else None),
         title=meta.title if meta else None,
         published=published,
-        warnings=warnings,
+        warnings=[*warnings, *date_warnings],
     )
 
 

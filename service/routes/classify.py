@@ -95,6 +95,8 @@ async def _score(
             LABELS_EMITTED.labels(label=label.label).inc()
             emitted += 1
     request.state.log_extra = {"passages": len(texts), "labels": emitted}
+    if request.app.state.settings.log_texts:  # off by default: texts can identify victims
+        request.state.log_extra["texts"] = texts
     return predictions
 
 

@@ -11,6 +11,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state.",
     413: "Too large: a passage over the character limit, too many items, or a body over the "
     "byte limit.",
+    415: "The body is not sent as JSON (Content-Type: application/json).",
     422: "Invalid request: invalid JSON or UTF-8, a missing or mistyped field, an empty passage.",
     503: "No model is loaded yet, or the review store is unavailable.",
 }
