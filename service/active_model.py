@@ -4,6 +4,10 @@ Each worker loads the active model at start-up. A poller re-reads ``models/ACTIV
 names another version, the new model is verified and loaded beside the old one, then swapped in
 with one assignment. Requests already running keep the predictor they started with. A version
 that fails verification is refused (and logged once); the old model keeps serving.
+
+A model scores ``PROBE_TEXT`` before it serves: its lazy set-up (the language identifier, the
+vectoriser's tables, about 1.5 s) is done at start-up or beside the old model, never in a
+request; a model that cannot score it is refused.
 """
 
 from __future__ import annotations
@@ -15,9 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from training.predict import Predictor
-from training.registry import ModelCard, RegistryError, active_version, load_predictor
+from training.registry import (
+    ModelCard,
+    ModelRefused,
+    RegistryError,
+    active_version,
+    load_predictor,
+)
 
 log = logging.getLogger("gravewatch.model")
+
+PROBE_TEXT = "Shelling hit the school and two children were wounded."
+"""Scored by every model before it serves, and by /readyz."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,7 @@ class ActiveModel:
                 return False
             try:
                 predictor, card = load_predictor(version, self.models_dir)
+                _warm_up(predictor)
             except (RegistryError, OSError, ValueError, EOFError) as e:
                 self._refused[version] = str(e)
                 self.last_error = str(e)
@@ -75,3 +89,14 @@ class ActiveModel:
                 extra={"event": "model_loaded", "version": version, "previous": previous},
             )
             return True
+
+
+def _warm_up(predictor: Predictor) -> None:
+    """Score ``PROBE_TEXT`` once, so that the first request does not pay for lazy set-up."""
+    try:
+        predictor.predict([PROBE_TEXT])
+    except Exception as e:  # whatever breaks it would break every request
+        raise ModelRefused(
+            f"model {predictor.version} cannot score a passage ({type(e).__name__}: {e}): it is "
+            "refused; train or promote another"
+        ) from e

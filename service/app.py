@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -18,7 +19,7 @@ from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.logs import configure_logging
 from service.metrics import set_active_model
-from service.middleware import RequestObserver
+from service.middleware import RequestObserver, RootPath
 from service.retraining import fail_interrupted
 from service.routes import classify, documents, health, info, models, review, web
 from service.scorer import Scorer
@@ -126,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.openapi = lambda: _openapi_with_limits(app, settings)
-    install_error_handlers(app)
+    # A 503 means no model yet (or the store is down): the poller looks for one this often.
+    install_error_handlers(app, retry_after=math.ceil(settings.model_poll_seconds))
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(RequestObserver, max_body_bytes=settings.max_request_bytes)
+    if settings.root_path:  # outermost: every layer sees the prefix
+        app.add_middleware(RootPath, prefix=settings.root_path)
     return app

@@ -74,7 +74,11 @@ def models_list() -> None:
     """Every version with its status, date, training data and evaluation figures."""
     from training.registry import statuses
 
-    for m in statuses(get_settings().models_dir):
+    models_dir = get_settings().models_dir
+    versions = statuses(models_dir)
+    if not versions:
+        fail(f"no model in {models_dir}: train one with `gravewatch train`")
+    for m in versions:
         ev = m.evaluation
         typer.echo(
             f"{m.version}\t{m.status}\t{m.created_at:%Y-%m-%d %H:%M}\t"
@@ -679,11 +683,11 @@ def score(
 
     Exit status: 0 every record scored; 3 some records rejected (see OUTPUT.errors.jsonl);
     1 a fatal error (no model, missing source, output of another job, job already running);
-    2 bad arguments or settings.
+    2 bad arguments or settings; 130 interrupted (Ctrl-C): rerun the same command to resume.
     """
     from service.batch.fetch import Fetcher
     from service.batch.job import JobOptions, run_job
-    from service.batch.journal import sources_dir
+    from service.batch.journal import sources_dir, written_documents
     from service.batch.sources import INPUT_FORMATS, SourceOptions
 
     if output_format not in ("jsonl", "csv"):
@@ -726,6 +730,10 @@ def score(
     )
     try:
         summary = run_job(options, settings.models_dir, fetcher)
+    except KeyboardInterrupt:
+        written = written_documents(output)
+        after = "" if written is None else f" after writing {written} document(s) to {output}"
+        fail(f"the job was interrupted{after}; run the same command again to resume it", 130)
     except ImportError as e:
         fail(f"{e}; the dask engine needs: pip install 'gravewatch[dask]'")
     except OSError as e:

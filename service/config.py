@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from training import defaults
 from training.resources import default_home
+
+ROOT_PATH = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+")
+"""A path prefix: segments of the characters RFC 3986 allows in a path, each after one slash."""
 
 
 class Settings(BaseSettings):
@@ -85,6 +89,11 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `gravewatch serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `gravewatch serve` binds to.")
+    root_path: str = Field(
+        default="",
+        description="The path prefix a reverse proxy serves the API under (e.g. /gravewatch), "
+        "whether it strips the prefix or passes it on; empty when served at the root.",
+    )
     workers: int = Field(default=1, ge=1, description="API worker processes.")
     log_format: Literal["json", "text"] = Field(
         default="json", description="json: one JSON object per line; text: for a terminal."
@@ -114,6 +123,22 @@ class Settings(BaseSettings):
         if path.exists() and not path.is_dir():
             raise ValueError(f"{path} is a file: name a folder (it is created when missing)")
         return path
+
+    @field_validator("root_path")
+    @classmethod
+    def _a_path_prefix(cls, prefix: str) -> str:
+        """Empty, or a URL path such as /gravewatch, so that links written with it resolve."""
+        if not prefix or ROOT_PATH.fullmatch(prefix):
+            return prefix
+        if not prefix.startswith("/"):
+            problem = "it does not start with /"
+        elif prefix.endswith("/"):
+            problem = "it ends with /"
+        else:
+            problem = "it is not a URL path (an empty segment, a space, a query or a fragment)"
+        raise ValueError(
+            f"{problem}: give a prefix such as /gravewatch, or nothing to serve at the root"
+        )
 
     @field_validator("database_url")
     @classmethod
@@ -155,7 +180,21 @@ def describe_invalid(error: ValidationError) -> str:
     """A pydantic error on the settings as one line per variable: what it holds, what it takes."""
     prefix = Settings.model_config["env_prefix"]
     return "; ".join(
-        f"{prefix}{'_'.join(map(str, e['loc'])).upper()}={e['input']!r}: "
+        f"{prefix}{'_'.join(map(str, e['loc'])).upper()}{_shown_value(e['loc'], e['input'])}: "
         f"{e['msg'][:1].lower()}{e['msg'][1:]}"
         for e in error.errors()
     )
+
+
+def _shown_value(loc: tuple, value) -> str:
+    """``='VALUE'`` for an invalid setting's message; a URL setting (``*_url``) is shown with
+    its password masked, or not at all when it cannot be parsed: a URL can hold a password."""
+    if not str(loc[0]).endswith("_url") or not isinstance(value, str):
+        return f"={value!r}"
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return f"={make_url(value).render_as_string(hide_password=True)!r}"
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return " (its value is not shown: a URL can hold a password)"

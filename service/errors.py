@@ -90,11 +90,19 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str]:
 STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, retry_after: int = 1) -> None:
+    """Every failure as the JSON error body; every 503 with ``Retry-After: retry_after``
+    (seconds), so that a load balancer or client knows when to try again."""
+
+    def respond(status: int, code: str, message: str, headers=None) -> JSONResponse:
+        if status == 503:
+            headers = {**(headers or {}), "Retry-After": str(retry_after)}
+        return error_response(status, code, message, headers=headers)
+
     @app.exception_handler(GravewatchError)
     async def _gravewatch_error(request: Request, exc: GravewatchError) -> JSONResponse:
         headers = exc.headers if isinstance(exc, ApiError) else None
-        return error_response(status_of(exc), exc.code, exc.message, headers=headers)
+        return respond(status_of(exc), exc.code, exc.message, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     async def _store_failed(request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -105,7 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
             request.scope.get("route").path if request.scope.get("route") else "unmatched",
             extra={"error": type(exc).__name__, "detail": str(getattr(exc, "orig", exc))},
         )
-        return error_response(
+        return respond(
             503,
             "store_unavailable",
             f"the review store failed ({type(exc).__name__}); the operator has the details in "
@@ -115,7 +123,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         code, message = _validation_message(exc)
-        return error_response(422, code, message)
+        return respond(422, code, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -126,7 +134,7 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"{request.method} is not allowed on {request.url.path}; see /docs"
         else:
             message = str(exc.detail)
-        return error_response(exc.status_code, code, message, headers=exc.headers)
+        return respond(exc.status_code, code, message, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -135,6 +143,6 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception(
             "unhandled error on %s %s", request.method, getattr(route, "path", "unmatched")
         )
-        return error_response(
+        return respond(
             500, "internal_error", "the server failed on this request; it has been logged"
         )

@@ -1,5 +1,6 @@
-"""ASGI middleware around every request: request id, body size limit (on the declared length and
-on the stream itself), browser security headers, metrics, one log line."""
+"""ASGI middleware around every request: the path prefix behind a reverse proxy, request id,
+body size limit (on the declared length and on the stream itself), browser security headers,
+metrics, one log line."""
 
 from __future__ import annotations
 
@@ -34,6 +35,36 @@ def _too_large(limit: int, size: str) -> str:
     )
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _route_path(scope) -> str:
+    """The path the routes see: without the prefix the app is served under (``root_path``)."""
+    path, prefix = scope["path"], scope.get("root_path", "")
+    return path[len(prefix) :] if prefix and _under(path, prefix) else path
+
+
+class RootPath:
+    """Serves the app under ``prefix`` (``GRAVEWATCH_ROOT_PATH``) behind a reverse proxy, as
+    ``uvicorn --root-path`` does: the docs, the schema's server URL, redirects and the review
+    page's links carry the prefix. The proxy may strip the prefix or pass it on."""
+
+    def __init__(self, app, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = dict(scope, root_path=self.prefix)
+            path = scope["path"]
+            if not _under(path, self.prefix):  # the proxy stripped it
+                scope["path"] = self.prefix + path
+                if scope.get("raw_path") is not None:
+                    scope["raw_path"] = self.prefix.encode("ascii") + scope["raw_path"]
+        await self.app(scope, receive, send)
+
+
 class RequestObserver:
     """Times each request, counts it by route template and logs it (never its body)."""
 
@@ -50,7 +81,7 @@ class RequestObserver:
         request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         status = 500
         extra_headers = [(b"x-request-id", request_id.encode("latin-1")), *SECURITY_HEADERS]
-        if not scope["path"].startswith(DOCS_PATHS):
+        if not _route_path(scope).startswith(DOCS_PATHS):
             extra_headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY))
 
         length = headers.get(b"content-length")

@@ -114,6 +114,23 @@ def test_without_a_model_classify_names_the_models_folder_and_how_to_fix_it(tmp_
     assert batch.status_code == 503 and error_of(batch) == expected
 
 
+@pytest.mark.parametrize(("poll_seconds", "retry_after"), [(None, "1"), (2.5, "3")])
+def test_without_a_model_503_says_to_retry_after_the_next_look_for_one(
+    tmp_path, poll_seconds, retry_after
+):
+    """A load balancer or client learns when to try again: when the worker next looks at
+    models/ACTIVE (GRAVEWATCH_MODEL_POLL_SECONDS, in whole seconds)."""
+    polls = {"model_poll_seconds": poll_seconds} if poll_seconds else {}
+    with TestClient(create_app(Settings(models_dir=tmp_path, **polls))) as c:
+        alive = c.get("/healthz")
+        ready = c.get("/readyz")
+        one = c.post("/v1/classify", json={"text": INCIDENT})
+        batch = c.post("/v1/classify/batch", json={"items": [{"text": INCIDENT}]})
+    assert "retry-after" not in alive.headers
+    for response in (ready, one, batch):
+        assert response.status_code == 503 and response.headers["retry-after"] == retry_after
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "fragment"),
     [

@@ -167,8 +167,9 @@ def test_an_output_folder_that_does_not_exist(env, tmp_path):
         (
             "GRAVEWATCH_DATABASE_URL",
             "127.0.0.1:5432/test",
-            "GRAVEWATCH_DATABASE_URL='127.0.0.1:5432/test': value error, not a database URL: "
-            "give sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME",
+            "GRAVEWATCH_DATABASE_URL (its value is not shown: a URL can hold a password): value "
+            "error, not a database URL: give sqlite:///PATH or "
+            "postgresql+psycopg://USER@HOST:PORT/NAME",
         ),
     ],
 )
@@ -178,6 +179,21 @@ def test_an_invalid_setting_is_one_line_for_every_command(command, variable, val
     result = runner.invoke(app, command, env={variable: value})
     assert result.exit_code == 2
     assert result.output.splitlines() == [f"error: invalid setting {message}"]
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("foo://alice:s3cret@db.example/reviews", "='foo://alice:***@db.example/reviews'"),
+        ("alice:s3cret@db.example:5432/reviews", " (its value is not shown"),
+    ],
+)
+def test_an_invalid_database_url_is_named_without_its_password(value, shown):
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["openapi"], env={"GRAVEWATCH_DATABASE_URL": value})
+    assert result.exit_code == 2
+    assert result.output.startswith(f"error: invalid setting GRAVEWATCH_DATABASE_URL{shown}")
+    assert "s3cret" not in result.output
 
 
 @pytest.mark.dask

@@ -3,6 +3,7 @@ an output changed after its checkpoint is refused, and a different setting is na
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -303,6 +304,12 @@ def test_ctrl_c_stops_a_job_with_workers_at_once_and_the_rerun_resumes_it(traine
         run.communicate()
         pytest.fail("the job did not stop within 30 s of Ctrl-C")
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    assert run.returncode == 130
+    assert re.fullmatch(
+        rf"error: the job was interrupted after writing \d+ document\(s\) to {re.escape(str(out))}; "
+        "run the same command again to resume it",
+        stderr.strip(),
+    )
     resumed = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert ids(out) == [f"d{i}" for i in range(3000)]

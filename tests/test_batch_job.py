@@ -93,6 +93,53 @@ def test_resume_after_a_crash_completes_exactly_once(trained, tmp_path, monkeypa
     assert summary.resumed and summary.documents == 60 and summary.duplicates == 6
 
 
+def test_ctrl_c_says_how_many_documents_were_written_and_that_a_rerun_resumes(
+    trained, tmp_path, monkeypatch
+):
+    src = write(tmp_path / "in.jsonl", corpus_lines(30))
+    out = tmp_path / "out.jsonl"
+    command = ["score", str(src), "-o", str(out), "--batch-size", "10"]
+    env = {"GRAVEWATCH_MODELS_DIR": str(trained[0])}
+    crash_after(monkeypatch, 2)  # Ctrl-C while the third batch is written
+    result = runner.invoke(app, command, env=env)
+    assert result.exit_code == 130
+    assert result.output.splitlines() == [
+        f"error: the job was interrupted after writing 20 document(s) to {out}; run the same "
+        "command again to resume it"
+    ]
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    assert runner.invoke(app, command, env=env).exit_code == 0
+    assert [r["id"] for r in lines(out)] == [f"d{i}" for i in range(30)]
+
+
+def test_an_id_repeated_within_a_job_is_scored_with_a_warning_naming_both_places(
+    trained, tmp_path, monkeypatch
+):
+    first = write(
+        tmp_path / "a.jsonl", [{"id": "x", "text": INCIDENT}, {"id": "y", "text": FILLER}]
+    )
+    again = write(tmp_path / "b.jsonl", [{"id": "z", "text": FILLER}, {"id": "x", "text": FILLER}])
+    out = tmp_path / "out.jsonl"
+    options = JobOptions([str(first), str(again)], out, batch_size=1)
+    crash_after(monkeypatch, 2)  # the first place is read in a run before the resumed one
+    with pytest.raises(KeyboardInterrupt):
+        run_job(options, trained[0])
+    monkeypatch.undo()
+    summary = run_job(options, trained[0])
+    assert [r["id"] for r in lines(out)] == ["x", "y", "z", "x"]
+    assert lines(tmp_path / "out.jsonl.errors.jsonl") == [
+        {
+            "source": str(again),
+            "line": 2,
+            "id": "x",
+            "warning": f"the id 'x' is already the id of the document at {first}:1; "
+            "duplicate_of names documents by id: give each document its own",
+        }
+    ]
+    assert summary.warnings == 1
+
+
 def test_killed_process_is_resumed_by_the_same_command(trained, tmp_path):
     src = write(tmp_path / "in.jsonl", corpus_lines(3000))
     out = tmp_path / "out.jsonl"

@@ -55,3 +55,23 @@ def test_a_csv_row_has_one_cell_per_column():
     assert values["labels"] == "abduction" and values["duplicate_of"] == ""
     assert json.loads(values["evidence"]) == {"abduction": [[0, 7]]}
     assert values["score_abduction"] == "0.91" and values["passages"] == "2"
+
+
+def test_a_csv_row_has_the_language_and_the_flags_as_jsonl_has_them():
+    (cells,) = csv.reader(io.StringIO(line(row(lang="sw", flags=["unsupported_language"]), "csv")))
+    values = dict(zip(CSV_COLUMNS, cells, strict=True))
+    assert (values["lang"], values["flags"]) == ("sw", "unsupported_language")
+    (cells,) = csv.reader(io.StringIO(line(row(flags=[]), "csv")))
+    assert dict(zip(CSV_COLUMNS, cells, strict=True))["flags"] == ""
+
+
+def test_a_csv_cell_from_the_input_that_a_spreadsheet_would_run_is_written_as_text():
+    formulas = ['=HYPERLINK("https://x")', "+1", "-2+3", "@SUM(A1)", "\tx"]
+    for formula in formulas:
+        text = line(row(id=formula, title=formula, url=formula, source=formula), "csv")
+        (cells,) = csv.reader(io.StringIO(text))
+        values = dict(zip(CSV_COLUMNS, cells, strict=True))
+        assert [values[c] for c in ("id", "title", "url", "source")] == ["'" + formula] * 4
+    assert line(row(id="\rx"), "csv").startswith("'\rx,")
+    (cells,) = csv.reader(io.StringIO(line(row(title="Raid = attack"), "csv")))
+    assert dict(zip(CSV_COLUMNS, cells, strict=True))["title"] == "Raid = attack"

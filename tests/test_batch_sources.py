@@ -66,6 +66,23 @@ def test_csv_with_named_columns(tmp_path):
     assert doc.text.startswith("Shelling")
 
 
+def test_a_latin1_csv_is_refused_once_at_its_first_bad_row_and_its_rows_before_are_read(
+    tmp_path,
+):
+    path = tmp_path / "in.csv"
+    rows = [f"d{i},Enfants enlev\xe9s \xe0 l'\xe9cole {i}.\n" for i in range(200)]
+    path.write_bytes(
+        b"id,text\na,Shelling hit the clinic.\n" + "".join(rows).encode("latin-1") + b"b,Fine.\n"
+    )
+    ok, bad = read(tmp_path, path)
+    assert isinstance(ok, Document) and ok.id == "a"
+    assert (bad.source, bad.line) == (str(path), 3)
+    assert bad.reason == (
+        "the file is not valid UTF-8 from this row on and was read no further; Gravewatch reads "
+        "UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it is Latin-1)"
+    )
+
+
 def test_csv_without_the_text_column_names_the_columns(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("id,body\n1,x\n")

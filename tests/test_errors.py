@@ -5,6 +5,7 @@ import pytest
 import typer
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from service.batch.engines import EngineError
@@ -63,6 +64,36 @@ def test_the_api_handler_maps_each_kind_to_its_status_and_the_error_body(error, 
     response = TestClient(app).get("/fail")
     assert response.status_code == status
     assert response.json() == {"error": {"code": error.code, "message": error.message}}
+
+
+@pytest.mark.parametrize(
+    ("error", "headers"),
+    [
+        (ModelUnavailable("no model is loaded"), {"retry-after": "7"}),
+        (
+            Unavailable("the review store has no tables", code="store_unavailable"),
+            {"retry-after": "7"},
+        ),
+        (ApiError(503, "retrain_unavailable", "cannot start: retry"), {"retry-after": "7"}),
+        (OperationalError("SELECT 1", {}, Exception("gone")), {"retry-after": "7"}),
+        (NotFound("no job 3", code="job_not_found"), {}),
+        (
+            ApiError(401, "missing_key", "send a key", headers={"WWW-Authenticate": "Bearer"}),
+            {"www-authenticate": "Bearer"},
+        ),
+    ],
+)
+def test_every_503_and_no_other_error_says_when_to_retry(error, headers):
+    app = FastAPI()
+    install_error_handlers(app, retry_after=7)
+
+    @app.get("/fail")
+    async def fail():
+        raise error
+
+    response = TestClient(app).get("/fail")
+    sent = {k: v for k, v in response.headers.items() if k in ("retry-after", "www-authenticate")}
+    assert sent == headers
 
 
 def test_the_cli_handler_prints_one_line_and_exits_1():

@@ -127,3 +127,15 @@ def test_cli_reports_registry_errors_in_one_line(registry):
     assert isinstance(refused.exception, SystemExit)
     assert refused.output.startswith(f"error: model {third!r}: model.joblib does not match")
     assert "Traceback" not in refused.output
+
+
+@pytest.mark.parametrize("folder", ["empty", "missing"])
+def test_cli_list_without_a_model_says_how_to_train_one(tmp_path, folder):
+    models = tmp_path / "models"
+    if folder == "empty":
+        models.mkdir()
+    listed = runner.invoke(cli, ["models", "list"], env={"GRAVEWATCH_MODELS_DIR": str(models)})
+    assert listed.exit_code == 1
+    assert listed.output.splitlines() == [
+        f"error: no model in {models}: train one with `gravewatch train`"
+    ]

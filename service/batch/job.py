@@ -104,7 +104,7 @@ class Summary:
         return "\n".join(lines)
 
 
-def _where(record: Rejected | Warned) -> str:
+def _where(record: Document | Rejected | Warned) -> str:
     return record.source if record.line is None else f"{record.source}:{record.line}"
 
 
@@ -140,6 +140,24 @@ class _Batch:
     end: int  # ordinal after the batch's last record
     docs: list[Document]
     rejected: list[Rejected]
+
+
+def _warn_repeated_ids(records: Iterator) -> Iterator:
+    """The records, a document whose id an earlier document of the job has with a warning naming
+    where that one is (``duplicate_of`` names documents by id); it is scored all the same. The
+    records a resumed job skips pass here too, so their ids count."""
+    first: dict[str, str] = {}
+    for record in records:
+        if isinstance(record, Document):
+            if record.id in first:
+                record.warnings.append(
+                    f"the id {record.id!r} is already the id of the document at "
+                    f"{first[record.id]}; duplicate_of names documents by id: give each "
+                    "document its own"
+                )
+            else:
+                first[record.id] = _where(record)
+        yield record
 
 
 def _batches(records: Iterator, start: int, size: int, plan: deque) -> Iterator[list[Document]]:
@@ -239,7 +257,9 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
 
             if journal.progress.out_size == 0:
                 write(output.header(options.format).encode("utf-8"))
-            batches = _batches(records, journal.progress.records_done, options.batch_size, plan)
+            batches = _batches(
+                _warn_repeated_ids(records), journal.progress.records_done, options.batch_size, plan
+            )
             for scored in engine.map(batches):
                 batch = plan.popleft()
                 if store is not None:

@@ -91,15 +91,28 @@ def job_files(out: Path) -> list[Path]:
 
 def stored_model(out: Path) -> str | None:
     """The model version an unfinished job on ``out`` was started with (None: no journal)."""
+    job = _stored(out, "job")
+    return job.get("model") if job else None
+
+
+def written_documents(out: Path) -> int | None:
+    """How many documents the job on ``out`` has written as of its last checkpoint, the lines a
+    rerun keeps (None: no journal)."""
+    progress = _stored(out, "progress")
+    return progress["totals"].get("documents", 0) if progress else None
+
+
+def _stored(out: Path, key: str):
+    """The journal's ``key`` entry of the job on ``out``, without opening it for writing."""
     path = journal_path(out)
     if not path.exists():
         return None
     db = sqlite3.connect(path)
     try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'job'").fetchone()
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     finally:
         db.close()
-    return json.loads(row[0]).get("model") if row else None
+    return json.loads(row[0]) if row else None
 
 
 class Journal:

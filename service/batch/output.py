@@ -28,6 +28,8 @@ CSV_COLUMNS = [
     "model",
     "labels",
     *(f"score_{label}" for label in LABELS),
+    "lang",
+    "flags",
     "evidence",
     "source",
     "url",
@@ -48,7 +50,7 @@ def header(fmt: OutputFormat) -> str:
 
 def line(row: DocumentPrediction, fmt: OutputFormat) -> str:
     """The document's output line: the schema's fields in its order (JSONL), or one CSV row
-    of ``CSV_COLUMNS``."""
+    of ``CSV_COLUMNS`` (lists joined with ``;``, text cells made inert for spreadsheets)."""
     record = row.model_dump(mode="json")
     if fmt == "jsonl":
         return json.dumps(record, ensure_ascii=False) + "\n"
@@ -60,9 +62,23 @@ def line(row: DocumentPrediction, fmt: OutputFormat) -> str:
         **{k: record.get(k) for k in CSV_COLUMNS},
         "labels": ";".join(label["label"] for label in record["labels"]),
         **{f"score_{label}": record["scores"][label] for label in LABELS},
+        "flags": ";".join(record["flags"]),
         "evidence": json.dumps(evidence),
     }
-    return _csv_line(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+    return _csv_line([_inert(values[c]) for c in CSV_COLUMNS])
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (CSV injection): such a cell from the
+input (an id, a title, a URL) is written with a ``'`` before it, which spreadsheets show as text."""
+
+
+def _inert(value) -> str | float | int:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _csv_line(values: list) -> str:

@@ -420,8 +420,15 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceIte
                 yield _reject(source, n, f"the row has no {text_column!r} value")
                 continue
             if any("\udc80" <= ch <= "\udcff" for v in row.values() if v for ch in v):
-                yield _reject(source, n, "the row is not valid UTF-8")
-                continue
+                # the rows after it are in the same wrong encoding: one error for the file
+                yield _reject(
+                    source,
+                    n,
+                    "the file is not valid UTF-8 from this row on and was read no further; "
+                    "Gravewatch reads UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it "
+                    "is Latin-1)",
+                )
+                return
             published, warnings = published_date(
                 cell(row, "published_column"), f"column {columns['published_column']!r}"
             )

@@ -6,6 +6,7 @@ import asyncio
 
 from fastapi import APIRouter, Response
 
+from service.active_model import PROBE_TEXT
 from service.deps import LoadedModelDep
 from service.metrics import render
 from service.schemas import Health, Readiness
@@ -13,8 +14,6 @@ from service.schemas import Health, Readiness
 from .responses import responses
 
 router = APIRouter(tags=["operations"])
-
-PROBE_TEXT = "Shelling hit the school and two children were wounded."
 
 
 @router.get("/healthz", response_model=Health, summary="The process is alive")

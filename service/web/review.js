@@ -1,5 +1,10 @@
 // Gravewatch review page: plain JavaScript, no build step. Talks to /v1 with the reviewer's key.
 //
+// Paths: the page may be served under a prefix behind a reverse proxy (GRAVEWATCH_ROOT_PATH:
+// https://host/gravewatch/review), so no URL is absolute: review.html names its files relative
+// to the page, and the API is called under ROOT, the prefix this script is served at
+// (ROOT/review/review.js; empty at the root).
+//
 // Offsets: the API counts code points (Python str indices); the DOM and JavaScript strings count
 // UTF-16 code units, two for every character outside the Basic Multilingual Plane (emoji, many
 // symbols). The page holds spans in UTF-16 units and converts at the boundary, in `load`,
@@ -13,6 +18,7 @@ const COLORS = ["#f4a3a3", "#f6c48f", "#e7a6e0", "#9fd3f0", "#a8dca0", "#e8df8a"
 const state = { key: sessionStorage.getItem("gravewatch-key"), me: null, labels: [], taxonomy: {},
   doc: null, units: [], chosen: new Set(), spans: [], undo: [], current: -1, sentences: [],
   cursor: -1, origin: "queue", reviewed: 0, remaining: null, busy: false };
+const ROOT = new URL("..", document.currentScript.src).pathname.replace(/\/$/, "");
 const $ = (id) => document.getElementById(id);
 const VIEWS = ["login", "workspace", "empty", "list", "stats", "admin"];
 
@@ -21,7 +27,7 @@ class ApiError extends Error {
 }
 
 async function api(path, options = {}) {
-  const response = await fetch(path, { ...options, headers: {
+  const response = await fetch(ROOT + path, { ...options, headers: {
     "Authorization": `Bearer ${state.key}`, "Content-Type": "application/json" } });
   const body = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -667,7 +673,7 @@ $("login-form").addEventListener("submit", (event) => {
 });
 
 (async function start() {
-  const taxonomy = await fetch("/v1/labels").then((r) => r.json());
+  const taxonomy = await fetch(`${ROOT}/v1/labels`).then((r) => r.json());
   state.labels = taxonomy.labels.map((l) => l.id);
   state.taxonomy = Object.fromEntries(taxonomy.labels.map((l) => [l.id, l]));
   $("filters").elements.label.append(...taxonomy.labels.map((l) =>
