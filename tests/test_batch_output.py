@@ -72,6 +72,17 @@ def test_a_csv_cell_from_the_input_that_a_spreadsheet_would_run_is_written_as_te
         (cells,) = csv.reader(io.StringIO(text))
         values = dict(zip(CSV_COLUMNS, cells, strict=True))
         assert [values[c] for c in ("id", "title", "url", "source")] == ["'" + formula] * 4
-    assert line(row(id="\rx"), "csv").startswith("'\rx,")
+    (cells,) = csv.reader(io.StringIO(line(row(id="\rx"), "csv"), newline=""))
+    assert cells[0] == "'\rx"
     (cells,) = csv.reader(io.StringIO(line(row(title="Raid = attack"), "csv")))
     assert dict(zip(CSV_COLUMNS, cells, strict=True))["title"] == "Raid = attack"
+
+
+def test_a_carriage_return_inside_a_csv_cell_stays_inside_its_row():
+    """A title holding a lone carriage return (old Mac line ends in a feed) is quoted, so that
+    a CSV reader, which ends a row at a bare CR, reads one row with the title whole."""
+    text = line(row(title="Raid on a school\rpupils taken"), "csv")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == 1
+    assert dict(zip(CSV_COLUMNS, rows[0], strict=True))["title"] == "Raid on a school\rpupils taken"
+    assert text.endswith("\n") and not text.endswith("\r\n")

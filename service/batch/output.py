@@ -82,6 +82,9 @@ def _inert(value) -> str | float | int:
 
 
 def _csv_line(values: list) -> str:
+    """One CSV row ending in ``\\n``. The writer is given ``\\r\\n`` as its line end only so that it
+    quotes a cell holding a lone carriage return as it quotes one holding a newline (a reader
+    ends a row at either); the row's own ``\\r\\n`` becomes ``\\n``."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(values)
-    return buf.getvalue()
+    csv.writer(buf, lineterminator="\r\n").writerow(values)
+    return buf.getvalue()[:-2] + "\n"
