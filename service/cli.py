@@ -290,6 +290,7 @@ def evaluate(
     """Per-label precision/recall/F1, negative FPR, evidence quality; writes an HTML report."""
     from training.evaluate import evaluate as run_evaluation
     from training.evaluate import render_html, summary_table
+    from training.files import write_atomic
 
     settings = get_settings()
     if data is not None and data.is_dir():
@@ -309,7 +310,10 @@ def evaluate(
     if report is None:  # the reports folder is Gravewatch's own: made when missing
         report = settings.reports_dir / f"evaluation-{predictor.version}.html"
         report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(render_html(result), encoding="utf-8")
+    try:
+        write_atomic(report, [render_html(result)])
+    except OSError as e:
+        fail(f"{report}: {e.strerror or e}; choose another --report")
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:

@@ -191,6 +191,31 @@ def test_evaluate_on_a_folder_says_it_takes_a_file(tmp_path):
     )
 
 
+def test_an_evaluation_report_that_cannot_be_written_says_why_in_one_line(
+    models_env, tmp_path, monkeypatch
+):
+    data = tmp_path / "items.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "Shelling killed three children in Gaza.", '
+        '"labels": ["killing_maiming"], '
+        '"evidence": [{"label": "killing_maiming", "start": 0, "end": 38}]}\n'
+    )
+    report = tmp_path / "evaluation.html"
+
+    def disk_full(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", disk_full)
+    result = runner.invoke(
+        app, ["evaluate", "--data", str(data), "--report", str(report)], env=models_env
+    )
+    assert result.exit_code == 1
+    assert result.output.endswith(
+        f"error: {report}: No space left on device; choose another --report\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["items.jsonl"]
+
+
 def test_evaluate_refuses_a_missing_report_folder_as_score_does(tmp_path):
     report = tmp_path / "missing" / "dir" / "evaluation.html"
     result = runner.invoke(
