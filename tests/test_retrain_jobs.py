@@ -227,9 +227,10 @@ def test_a_process_that_dies_before_its_job_starts_fails_the_job_with_its_output
 
 def test_a_job_that_cannot_start_fails_with_a_clear_503(models_copy, tmp_path):
     url, store, admin = setup_store(tmp_path)
-    not_a_folder = tmp_path / "data-file"
-    not_a_folder.write_text("a file where the data directory should be")
-    settings = Settings(models_dir=models_copy, database_url=url, data_dir=not_a_folder)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "jobs").write_text("a file where the jobs' log folder should be")
+    settings = Settings(models_dir=models_copy, database_url=url, data_dir=data)
     with TestClient(create_app(settings)) as client:
         refused = client.post("/v1/models/retrain", json={}, headers=admin)
         assert refused.status_code == 503, refused.text
