@@ -47,6 +47,20 @@ async def _follow_active_model(active: ActiveModel, every: float) -> None:
 
 
 ROUTERS = (classify, documents, review, models, info, health, web)
+DOCS_URLS = {
+    "openapi_url": "/openapi.json",
+    "docs_url": "/docs",
+    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect",
+    "redoc_url": "/redoc",
+}
+"""Where FastAPI serves the schema and the docs (its defaults, written out for app_paths)."""
+
+
+def app_paths() -> list[str]:
+    """Every path the app answers, as templates (``/v1/documents/{doc_id}``): the schema's and
+    docs', then its routers'."""
+    routes = [route.path for module in ROUTERS for route in module.router.routes]
+    return list(dict.fromkeys([*DOCS_URLS.values(), *routes]))
 
 
 def _document_roles(schema: dict) -> None:
@@ -65,14 +79,16 @@ def _document_roles(schema: dict) -> None:
 
 
 def _openapi_with_limits(app: FastAPI, settings: Settings) -> dict:
-    """The OpenAPI schema, with this deployment's size limits and each route's role written
-    into it."""
+    """The OpenAPI schema, with this deployment's size limits, its server URL under the proxy's
+    prefix (GRAVEWATCH_ROOT_PATH, also for ``gravewatch openapi``, which has no request) and
+    each route's role written into it."""
     if app.openapi_schema is None:
         schema = get_openapi(
             title=app.title,
             version=app.version,
             description=app.description,
             routes=app.routes,
+            servers=[{"url": settings.root_path}] if settings.root_path else None,
         )
         _document_roles(schema)
         components = schema["components"]["schemas"]
@@ -125,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        **DOCS_URLS,
     )
     app.openapi = lambda: _openapi_with_limits(app, settings)
     # A 503 means no model yet (or the store is down): the poller looks for one this often.

@@ -6,6 +6,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +16,7 @@ from training.resources import default_home
 
 ROOT_PATH = re.compile(r"(/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+")
 """A path prefix: segments of the characters RFC 3986 allows in a path, each after one slash."""
+PORTS = range(1, 65536)
 
 
 class Settings(BaseSettings):
@@ -140,6 +142,21 @@ class Settings(BaseSettings):
             f"{problem}: give a prefix such as /gravewatch, or nothing to serve at the root"
         )
 
+    @field_validator("root_path")
+    @classmethod
+    def _not_the_start_of_an_api_path(cls, prefix: str) -> str:
+        """A prefix that none of the API's own paths starts with: else a request for one of them
+        from a proxy that strips the prefix could not be told from one that keeps it."""
+        clashes = _paths_under(prefix) if prefix else []
+        if not clashes:
+            return prefix
+        more = f" and {len(clashes) - 1} more" if len(clashes) > 1 else ""
+        raise ValueError(
+            f"the API's own paths start with it ({clashes[0]}{more}), so a request for one would "
+            "be taken for one under the prefix: give a prefix that starts none of them, such as "
+            "/gravewatch"
+        )
+
     @field_validator("database_url")
     @classmethod
     def _usable_database_url(cls, url: str | None) -> str | None:
@@ -162,7 +179,45 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"its driver {e.name!r} is not installed (PostgreSQL: the [postgres] extra)"
             ) from None
+        except ValueError:  # make_url's int() of a port that is not a number
+            raise ValueError(_bad_port(url)) from None
+        if parsed.port is not None and parsed.port not in PORTS:
+            raise ValueError(_bad_port(url))
         return url
+
+
+def _bad_port(url: str) -> str:
+    """Why the port of a database URL is refused. The port is quoted only after a user part
+    (``USER:PASSWORD@``): without one, SQLAlchemy takes ``USER:PASSWORD`` for host and port."""
+    try:
+        authority = urlsplit(url).netloc
+    except ValueError:  # a [ without its ]
+        authority = ""
+    if "@" in authority:
+        host_port = authority.rpartition("@")[2].rpartition("]")[2]  # past an IPv6 [address]
+        problem = f"its port {host_port.partition(':')[2]!r} is not a number from 1 to 65535"
+    else:
+        problem = (
+            "what follows its host's colon is not a port from 1 to 65535 (not shown: it may be "
+            "a password, which goes in USER:PASSWORD@HOST)"
+        )
+    return f"{problem}: give HOST:PORT such as localhost:5432, or no port for the default"
+
+
+def _paths_under(prefix: str) -> list[str]:
+    """The API's paths that start with the segments of ``prefix`` (percent-decoded, as requests
+    are routed); a template segment such as ``{name}`` stands for any segment."""
+    from service.app import app_paths
+
+    wanted = unquote(prefix).split("/")
+    return [path for path in app_paths() if _starts_with(path.split("/"), wanted)]
+
+
+def _starts_with(segments: list[str], wanted: list[str]) -> bool:
+    return len(segments) >= len(wanted) and all(
+        segment == want or (segment.startswith("{") and segment.endswith("}"))
+        for segment, want in zip(segments, wanted, strict=False)
+    )
 
 
 def setting_default(name: str):

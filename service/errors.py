@@ -128,10 +128,11 @@ def install_error_handlers(app: FastAPI, retry_after: int = 1) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = STATUS_CODES.get(exc.status_code, "http_error")
+        docs = f"{request.scope.get('root_path', '')}/docs"  # under the proxy's prefix, if any
         if exc.status_code == 404:
-            message = f"no such endpoint: {request.method} {request.url.path}; see /docs"
+            message = f"no such endpoint: {request.method} {request.url.path}; see {docs}"
         elif exc.status_code == 405:
-            message = f"{request.method} is not allowed on {request.url.path}; see /docs"
+            message = f"{request.method} is not allowed on {request.url.path}; see {docs}"
         else:
             message = str(exc.detail)
         return respond(exc.status_code, code, message, headers=exc.headers)

@@ -2,6 +2,7 @@
 the API, its docs and the review page work whether the proxy strips the prefix or passes it on,
 and with no prefix nothing changes."""
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database, upgrade
 from tests.browser import TEXT, Site, shown_text
+from tests.factories import error_of
 from tests.servers import live_server
 from training.resources import packaged
 
@@ -62,6 +64,41 @@ def test_a_root_path_that_is_not_a_path_prefix_is_one_line(tmp_path, value, prob
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "clash"),
+    [
+        ("/v1", "/v1/classify and 19 more"),
+        ("/v1/review", "/v1/review/queue and 5 more"),
+        ("/v1/models/2024-01-01", "/v1/models/{version}/promote"),
+        ("/review", "/review and 1 more"),
+        ("/review/app.js", "/review/{name}"),
+        ("/docs", "/docs and 1 more"),
+        ("/openapi.json", "/openapi.json"),
+        ("/metrics", "/metrics"),
+        ("/v%31", "/v1/classify and 19 more"),
+    ],
+)
+def test_a_root_path_that_starts_the_apis_own_paths_is_one_line(tmp_path, value, clash):
+    """Such a prefix would misroute: a request for /v1/labels from a proxy that strips /v1
+    would be taken for one that kept it, and served as /labels."""
+    result = CliRunner().invoke(
+        cli,
+        ["keys", "list"],
+        env={"GRAVEWATCH_ROOT_PATH": value, "GRAVEWATCH_DATA_DIR": str(tmp_path)},
+    )
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: invalid setting GRAVEWATCH_ROOT_PATH={value!r}: value error, the API's own "
+        f"paths start with it ({clash}), so a request for one would be taken for one under the "
+        "prefix: give a prefix that starts none of them, such as /gravewatch\n"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["/v1/gravewatch", "/v2", "/reviews", "/docs-gw", "/gw/v1"])
+def test_a_root_path_that_only_resembles_the_apis_paths_is_accepted(prefix):
+    assert Settings(root_path=prefix).root_path == prefix
+
+
 @pytest.mark.parametrize("path", ["", PREFIX], ids=["proxy-strips-the-prefix", "proxy-keeps-it"])
 def test_behind_a_proxy_the_api_answers_and_the_docs_load_the_schema_under_the_prefix(
     behind_proxy, trained, path
@@ -76,9 +113,48 @@ def test_behind_a_proxy_the_api_answers_and_the_docs_load_the_schema_under_the_p
         assert f"'{PREFIX}/openapi.json'" in page.text or f'"{PREFIX}/openapi.json"' in page.text
         assert "content-security-policy" not in page.headers  # they load their CDN scripts
     missing = behind_proxy.get(f"{path}/v1/nothing")
-    assert error_message(missing) == f"no such endpoint: GET {PREFIX}/v1/nothing; see /docs"
+    assert error_message(missing) == (
+        f"no such endpoint: GET {PREFIX}/v1/nothing; see {PREFIX}/docs"
+    )
     redirect = behind_proxy.get(f"{path}/review/", follow_redirects=False)
     assert urlsplit(redirect.headers["location"]).path == f"{PREFIX}/review"
+
+
+@pytest.mark.parametrize("path", ["", PREFIX], ids=["proxy-strips-the-prefix", "proxy-keeps-it"])
+def test_behind_a_proxy_404_and_405_point_to_the_docs_under_the_prefix(behind_proxy, path):
+    missing = behind_proxy.get(f"{path}/v1/nothing")
+    assert (missing.status_code, error_of(missing)) == (
+        404,
+        {
+            "code": "not_found",
+            "message": f"no such endpoint: GET {PREFIX}/v1/nothing; see {PREFIX}/docs",
+        },
+    )
+    wrong_method = behind_proxy.delete(f"{path}/v1/labels")
+    assert (wrong_method.status_code, error_of(wrong_method)) == (
+        405,
+        {
+            "code": "method_not_allowed",
+            "message": f"DELETE is not allowed on {PREFIX}/v1/labels; see {PREFIX}/docs",
+        },
+    )
+
+
+def test_without_a_root_path_404_and_405_point_to_the_docs_at_the_root(trained):
+    with TestClient(create_app(Settings(models_dir=trained[0]))) as c:
+        missing, wrong_method = c.get("/v1/nothing"), c.delete("/v1/labels")
+    assert error_message(missing) == "no such endpoint: GET /v1/nothing; see /docs"
+    assert error_message(wrong_method) == "DELETE is not allowed on /v1/labels; see /docs"
+
+
+@pytest.mark.parametrize(("prefix", "servers"), [(PREFIX, [{"url": PREFIX}]), ("", None)])
+def test_gravewatch_openapi_names_the_server_under_the_root_path(tmp_path, prefix, servers):
+    """The printed schema is the one the proxy serves: its server URL carries the prefix, so
+    that clients generated from it (and the docs' "Try it out") call the API under it."""
+    env = {"GRAVEWATCH_ROOT_PATH": prefix, "GRAVEWATCH_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli, ["openapi"], env=env)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout).get("servers") == servers
 
 
 def test_under_uvicorns_root_path_the_docs_load_their_cdn_scripts(trained):

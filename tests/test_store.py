@@ -1,6 +1,7 @@
 """The review store and the reviewer API, on SQLite and on PostgreSQL."""
 
 import re
+import shlex
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ from service.app import create_app
 from service.config import Settings
 from service.store import repository as repo
 from service.store.db import Database
-from service.store.tables import DocumentRow, ReviewRow
+from service.store.tables import ApiKeyRow, DocumentRow, ReviewRow
 from tests.factories import (
     CALM,
     INCIDENT,
@@ -23,7 +24,7 @@ from tests.factories import (
     key,
     review,
 )
-from training.errors import InvalidInput
+from training.errors import InvalidInput, NotFound
 from training.schemas import Record
 
 DOCUMENT_ID = re.compile(r"^doc_[0-9a-f]{32}$")
@@ -620,3 +621,49 @@ def test_a_key_name_may_be_any_visible_text(store, name):
         repo.create_key(session, name, "reviewer")
     with store.sessions() as session:
         assert [k.name for k in repo.list_keys(session)] == [name]
+
+
+def an_older_key(store, name: str) -> None:
+    """A key stored before check_key_name refused white space at a name's ends."""
+    with store.sessions.begin() as session:
+        session.add(
+            ApiKeyRow(name=name, role="admin", key_hash=name.encode().hex(), created_at=repo.now())
+        )
+
+
+def test_revoking_an_unknown_key_says_how_to_find_the_names(store):
+    with store.sessions.begin() as session, pytest.raises(NotFound) as missing:
+        repo.revoke_key(session, "ops")
+    assert (missing.value.code, missing.value.message) == (
+        "key_not_found",
+        "no active key named 'ops': `gravewatch keys list` names them",
+    )
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"), [("ops", " ops"), ("ops", "ops\u00a0"), (" ops", "ops")]
+)
+def test_revoking_a_name_that_differs_only_by_white_space_at_its_ends_names_the_stored_one(
+    store, asked, stored
+):
+    an_older_key(store, stored)
+    with store.sessions.begin() as session, pytest.raises(NotFound) as missing:
+        repo.revoke_key(session, asked)
+    assert (missing.value.code, missing.value.message) == (
+        "key_not_found",
+        f"no active key named {asked!r}; one named {stored!r} differs only in white space at "
+        f"its ends: give that exact name, `gravewatch keys revoke {shlex.quote(stored)}`",
+    )
+    with store.sessions.begin() as session:
+        repo.revoke_key(session, stored)
+    with store.sessions() as session:
+        assert [k.revoked_at is not None for k in repo.list_keys(session)] == [True]
+
+
+def test_a_revoked_key_is_not_offered_for_a_name_that_differs_by_white_space(store):
+    an_older_key(store, " ops")
+    with store.sessions.begin() as session:
+        repo.revoke_key(session, " ops")
+    with store.sessions.begin() as session, pytest.raises(NotFound) as missing:
+        repo.revoke_key(session, "ops")
+    assert missing.value.message == "no active key named 'ops': `gravewatch keys list` names them"

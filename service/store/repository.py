@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import shlex
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -554,9 +555,22 @@ def revoke_key(session: Session, name: str) -> None:
         .values(revoked_at=now())
     )
     if result.rowcount == 0:
-        raise NotFound(
-            f"no active key named {name!r}: `gravewatch keys list` names them", code="key_not_found"
-        )
+        raise NotFound(_no_active_key(session, name), code="key_not_found")
+
+
+def _no_active_key(session: Session, name: str) -> str:
+    """Why no key named ``name`` was revoked, naming an active key whose name differs only in
+    white space at its ends (stored before check_key_name refused it), since a name is exact."""
+    active = session.scalars(
+        select(ApiKeyRow.name).where(ApiKeyRow.revoked_at.is_(None)).order_by(ApiKeyRow.id)
+    )
+    alike = [stored for stored in active if stored.strip() == name.strip()]
+    if not alike:
+        return f"no active key named {name!r}: `gravewatch keys list` names them"
+    return (
+        f"no active key named {name!r}; one named {alike[0]!r} differs only in white space at "
+        f"its ends: give that exact name, `gravewatch keys revoke {shlex.quote(alike[0])}`"
+    )
 
 
 def authenticate(session: Session, key: str) -> ApiKeyRow | None:
