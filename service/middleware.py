@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from urllib.parse import unquote
 
 from service.errors import ApiError, error_response
 from service.metrics import LATENCY, REQUESTS
@@ -52,7 +53,8 @@ class RootPath:
 
     def __init__(self, app, prefix: str) -> None:
         self.app = app
-        self.prefix = prefix
+        self.prefix = unquote(prefix)  # a request's path, and so root_path, arrive decoded
+        self.raw_prefix = prefix.encode("ascii")
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -61,7 +63,7 @@ class RootPath:
             if not _under(path, self.prefix):  # the proxy stripped it
                 scope["path"] = self.prefix + path
                 if scope.get("raw_path") is not None:
-                    scope["raw_path"] = self.prefix.encode("ascii") + scope["raw_path"]
+                    scope["raw_path"] = self.raw_prefix + scope["raw_path"]
         await self.app(scope, receive, send)
 
 

@@ -120,6 +120,13 @@ def test_behind_a_proxy_the_api_answers_and_the_docs_load_the_schema_under_the_p
     assert urlsplit(redirect.headers["location"]).path == f"{PREFIX}/review"
 
 
+@pytest.mark.parametrize("path", ["", "/a%20b"], ids=["proxy-strips-the-prefix", "proxy-keeps-it"])
+def test_a_percent_encoded_root_path_is_matched_as_the_request_path_is(trained, path):
+    settings = Settings(models_dir=trained[0], root_path="/a%20b")
+    with TestClient(create_app(settings)) as client:
+        assert client.get(f"{path}/readyz").json()["model"] == trained[1].version
+
+
 @pytest.mark.parametrize("path", ["", PREFIX], ids=["proxy-strips-the-prefix", "proxy-keeps-it"])
 def test_behind_a_proxy_404_and_405_point_to_the_docs_under_the_prefix(behind_proxy, path):
     missing = behind_proxy.get(f"{path}/v1/nothing")
