@@ -26,7 +26,9 @@ EXIT_FAILED = 1
 
 class _Commands(TyperGroup):
     """The command group with the CLI's one error handler: a Gravewatch error, raised by any
-    command, becomes ``error: <message>`` on stderr and exit status 1, never a traceback."""
+    command, becomes ``error: <message>`` on stderr and exit status 1, never a traceback; an
+    option value Typer cannot convert (``--workers abc``) exits 2 in the one line of
+    ``_refuse_option``, never Typer's usage box."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -34,6 +36,18 @@ class _Commands(TyperGroup):
         except GravewatchError as e:
             typer.echo(f"error: {e.message}", err=True)
             raise typer.Exit(EXIT_FAILED) from None
+        except typer.BadParameter as e:
+            option, refused = _option_name(e.param), e.__cause__  # Typer converts with pydantic
+            if option is None or not isinstance(refused, ValidationError):
+                raise
+            _refuse_option(option, refused.errors()[0]["input"], refused)
+
+
+def _option_name(param) -> str | None:
+    """The long name of a command-line option (``--workers``); None for an argument."""
+    if getattr(param, "param_type_name", None) != "option":
+        return None
+    return max(param.opts, key=len)
 
 
 def _from_setting(what: str, setting: str) -> str:
@@ -137,8 +151,14 @@ def _checked_option(option: str, value, rule):
     try:
         return TypeAdapter(rule).validate_python(value)
     except ValidationError as e:
-        msg = e.errors()[0]["msg"]
-        fail(f"invalid option {option} {value}: {msg[:1].lower()}{msg[1:]}", 2)
+        _refuse_option(option, value, e)
+
+
+def _refuse_option(option: str, value, error: ValidationError) -> None:
+    """Exit 2 with ``error: invalid option --workers abc: input should be a valid integer, ...``:
+    the one line for an option value its type (Typer) or its rule (``_checked_option``) refuses."""
+    msg = error.errors()[0]["msg"]
+    fail(f"invalid option {option} {value}: {msg[:1].lower()}{msg[1:]}", 2)
 
 
 def _setting_option(option: str, value, setting: str):
@@ -690,7 +710,7 @@ def score(
     2 bad arguments or settings; 130 interrupted (Ctrl-C): rerun the same command to resume.
     """
     from service.batch.fetch import Fetcher
-    from service.batch.job import JobOptions, run_job
+    from service.batch.job import JobOptions, counted, run_job
     from service.batch.journal import sources_dir, written_documents
     from service.batch.sources import INPUT_FORMATS, SourceOptions
 
@@ -736,7 +756,9 @@ def score(
         summary = run_job(options, settings.models_dir, fetcher)
     except KeyboardInterrupt:
         written = written_documents(output)
-        after = "" if written is None else f" after writing {written} document(s) to {output}"
+        after = (
+            "" if written is None else f" after writing {counted(written, 'document')} to {output}"
+        )
         fail(f"the job was interrupted{after}; run the same command again to resume it", 130)
     except ImportError as e:
         fail(f"{e}; the dask engine needs: pip install 'gravewatch[dask]'")
@@ -747,7 +769,9 @@ def score(
         typer.echo(f"{where}: {r.reason}", err=True)
     more = summary.rejected_this_run - len(summary.first_rejected)
     if more > 0:
-        typer.echo(f"... and {more} more rejected records in {output}.errors.jsonl", err=True)
+        typer.echo(
+            f"... and {counted(more, 'more rejected record')} in {output}.errors.jsonl", err=True
+        )
     typer.echo(summary.text(), err=True)
     if summary.rejected:
         typer.echo(f"rejected records: {output}.errors.jsonl", err=True)

@@ -297,3 +297,37 @@ def test_warnings_and_rejected_records_are_kept_in_input_order(env, tmp_path):
     assert f"... and 2 more warnings in {out}.errors.jsonl" in stderr_lines(result)
     assert "23 documents" not in result.output and "22 documents" in result.output
     assert "1 rejected record, 22 warnings" in result.output
+
+
+@pytest.mark.parametrize("source", ["in.jsonl", "-"])
+def test_a_latin1_jsonl_source_is_one_error_at_its_first_bad_line(env, tmp_path, source):
+    """As a Latin-1 CSV is: not one error per line in the wrong encoding."""
+    latin1 = "".join(
+        json.dumps({"id": f"d{i}", "text": f"Enfants enlevés à l'école {i}."}, ensure_ascii=False)
+        + "\n"
+        for i in range(50)
+    )
+    data = (GOOD + "\n").encode() + latin1.encode("latin-1")
+    if source != "-":
+        source = str(tmp_path / source)
+        Path(source).write_bytes(data)
+    out = tmp_path / "out.jsonl"
+    result = score([source, "-o", str(out)], env, input=data)
+    assert result.exit_code == 3, result.output
+    reason = (
+        "the file is not valid UTF-8 from this line on and was read no further; Gravewatch reads "
+        "UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it is Latin-1)"
+    )
+    assert stderr_lines(result)[0] == f"{source}:2: {reason}"
+    assert stderr_lines(result)[1].startswith("1 document (1 unique, 0 duplicates)")
+    assert errors(out) == [{"source": source, "line": 2, "reason": reason}]
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["ok"]
+
+
+def test_one_more_rejected_record_than_are_shown_is_counted_in_the_singular(env, tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text("{broken\n" * 21 + GOOD + "\n")
+    out = tmp_path / "out.jsonl"
+    result = score([str(src), "-o", str(out)], env)
+    assert result.exit_code == 3
+    assert f"... and 1 more rejected record in {out}.errors.jsonl" in stderr_lines(result)

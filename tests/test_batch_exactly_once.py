@@ -1,6 +1,7 @@
 """Exactly-once across runs: one job at a time per output, sources that changed are refused,
 an output changed after its checkpoint is refused, and a different setting is named."""
 
+import csv
 import json
 import os
 import re
@@ -11,6 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from service.batch import output
+from service.batch.journal import errors_path
 from service.batch.lock import OutputLock
 from tests.factories import RSS, corpus_lines, crash_after, score, write
 
@@ -167,6 +170,35 @@ def test_a_truncated_output_is_refused(env, tmp_path):
     )
 
 
+def test_a_csv_output_begun_with_other_columns_is_not_resumed_and_is_left_as_it_is(
+    env, tmp_path, monkeypatch
+):
+    """An interrupted job begun by a version that wrote fewer columns (before lang and flags):
+    the rows of this version would not fit under its header."""
+    src = write(tmp_path / "in.jsonl", corpus_lines(30))
+    out = tmp_path / "out.csv"
+    command = [str(src), "-o", str(out), "--format", "csv", "--batch-size", "10"]
+    older = [c for c in output.CSV_COLUMNS if c not in ("lang", "flags")]
+    monkeypatch.setattr(output, "CSV_COLUMNS", older)
+    crash_after(monkeypatch, 1)
+    assert score(command, env).exit_code == 130
+    monkeypatch.undo()
+    begun = out.read_bytes(), errors_path(out).read_bytes()
+    result = score(command, env)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {out} has other CSV columns than this version writes (its header lacks lang, "
+        "flags): the job cannot be resumed on it, and it was left as it is; to score again, "
+        "rerun with --restart, or choose another -o\n"
+    )
+    assert (out.read_bytes(), errors_path(out).read_bytes()) == begun
+    assert score([*command, "--restart"], env).exit_code == 0
+    with out.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == output.CSV_COLUMNS and len(rows) == 31
+    assert {len(row) for row in rows} == {len(output.CSV_COLUMNS)}
+
+
 def test_a_rerun_with_a_corrected_column_names_the_setting(env, tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("id,body\nr1,Gunmen burned the school in Kalo.\n")
@@ -306,7 +338,7 @@ def test_ctrl_c_stops_a_job_with_workers_at_once_and_the_rerun_resumes_it(traine
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
     assert run.returncode == 130
     assert re.fullmatch(
-        rf"error: the job was interrupted after writing \d+ document\(s\) to {re.escape(str(out))}; "
+        rf"error: the job was interrupted after writing \d+ documents? to {re.escape(str(out))}; "
         "run the same command again to resume it",
         stderr.strip(),
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from service.batch.job import JobOptions, run_job
+from service.batch.job import JobOptions, Summary, run_job
 from service.batch.journal import JournalError
 from service.cli import app
 from service.config import get_settings
@@ -93,18 +93,21 @@ def test_resume_after_a_crash_completes_exactly_once(trained, tmp_path, monkeypa
     assert summary.resumed and summary.documents == 60 and summary.duplicates == 6
 
 
+@pytest.mark.parametrize(
+    ("batch_size", "batches", "written"), [("10", 2, "20 documents"), ("1", 1, "1 document")]
+)
 def test_ctrl_c_says_how_many_documents_were_written_and_that_a_rerun_resumes(
-    trained, tmp_path, monkeypatch
+    trained, tmp_path, monkeypatch, batch_size, batches, written
 ):
     src = write(tmp_path / "in.jsonl", corpus_lines(30))
     out = tmp_path / "out.jsonl"
-    command = ["score", str(src), "-o", str(out), "--batch-size", "10"]
+    command = ["score", str(src), "-o", str(out), "--batch-size", batch_size]
     env = {"GRAVEWATCH_MODELS_DIR": str(trained[0])}
-    crash_after(monkeypatch, 2)  # Ctrl-C while the third batch is written
+    crash_after(monkeypatch, batches)  # Ctrl-C while the next batch is written
     result = runner.invoke(app, command, env=env)
     assert result.exit_code == 130
     assert result.output.splitlines() == [
-        f"error: the job was interrupted after writing 20 document(s) to {out}; run the same "
+        f"error: the job was interrupted after writing {written} to {out}; run the same "
         "command again to resume it"
     ]
     monkeypatch.undo()
@@ -229,6 +232,26 @@ def test_summary_says_1_document(trained, tmp_path):
     summary = run_job(JobOptions([str(src)], tmp_path / "out.jsonl"), trained[0])
     assert summary.text().splitlines()[0] == (
         "1 document (1 unique, 0 duplicates), 1 passage, 0 rejected records"
+    )
+
+
+@pytest.mark.parametrize(
+    ("documents", "seconds", "line"),
+    [
+        (1, 1.0, "this run: 1 document in 1.0 s (1 document/s)"),
+        (3, 1.5, "this run: 3 documents in 1.5 s (2 documents/s)"),
+        (0, 0.0, "this run: 0 documents in 0.0 s (0 documents/s)"),
+    ],
+)
+def test_summary_gives_this_runs_count_and_rate_in_the_singular_for_one(documents, seconds, line):
+    summary = Summary(documents_this_run=documents, seconds=seconds)
+    assert summary.text().splitlines()[2] == line
+
+
+def test_summary_gives_every_total_in_the_singular_for_one():
+    summary = Summary(documents=2, duplicates=1, passages=1, rejected=1, warnings=1)
+    assert summary.text().splitlines()[0] == (
+        "2 documents (1 unique, 1 duplicate), 1 passage, 1 rejected record, 1 warning"
     )
 
 

@@ -45,7 +45,7 @@ def test_jsonl_with_text_or_title_and_body(tmp_path):
         (b'{"id": "x"}', "the field text is missing"),
         (b'{"id": "x", "text": 3}', "the field text is not a string"),
         (b'["a"]', "expected a JSON object"),
-        (b'{"id": "x", "text": "caf\xe9"}', "not valid UTF-8"),
+        (b'{"id": "x", "text": "caf\xe9"}', "not valid UTF-8 from this line on"),
         (b'{"id": "x", "text": "   "}', "the document has no text"),
     ],
 )
@@ -66,20 +66,58 @@ def test_csv_with_named_columns(tmp_path):
     assert doc.text.startswith("Shelling")
 
 
-def test_a_latin1_csv_is_refused_once_at_its_first_bad_row_and_its_rows_before_are_read(
-    tmp_path,
-):
-    path = tmp_path / "in.csv"
-    rows = [f"d{i},Enfants enlev\xe9s \xe0 l'\xe9cole {i}.\n" for i in range(200)]
+SAVE_AS_UTF8 = (
+    "Gravewatch reads UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it is Latin-1)"
+)
+LATIN1_RECORD = {  # a format read line by line: its header, a record, what a line is called
+    "in.csv": ("id,text\n", "{id},{text}\n", "row"),
+    "in.jsonl": ("", '{{"id": "{id}", "text": "{text}"}}\n', "line"),
+}
+
+
+@pytest.mark.parametrize("name", LATIN1_RECORD)
+def test_a_latin1_file_read_line_by_line_is_refused_once_at_its_first_bad_line(tmp_path, name):
+    """Its lines before are read; the lines after, in the same encoding, are not rejected one
+    by one."""
+    head, record, unit = LATIN1_RECORD[name]
+    rows = [
+        record.format(id=f"d{i}", text=f"Enfants enlev\xe9s \xe0 l'\xe9cole {i}.")
+        for i in range(200)
+    ]
+    path = tmp_path / name
     path.write_bytes(
-        b"id,text\na,Shelling hit the clinic.\n" + "".join(rows).encode("latin-1") + b"b,Fine.\n"
+        (head + record.format(id="a", text="Shelling hit the clinic.")).encode()
+        + "".join(rows).encode("latin-1")
+        + record.format(id="b", text="Fine.").encode()
     )
     ok, bad = read(tmp_path, path)
     assert isinstance(ok, Document) and ok.id == "a"
-    assert (bad.source, bad.line) == (str(path), 3)
+    assert (bad.source, bad.line) == (str(path), ok.line + 1)
     assert bad.reason == (
-        "the file is not valid UTF-8 from this row on and was read no further; Gravewatch reads "
-        "UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it is Latin-1)"
+        f"the file is not valid UTF-8 from this {unit} on and was read no further; {SAVE_AS_UTF8}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("in.txt", "Shelling hit the clinic.\nEnfants enlev\xe9s.\n"),
+        (
+            "in.json",
+            '[{"id": "a", "text": "Shelling hit the clinic."},\n{"id": "b", "text": "\xe9"}]',
+        ),
+    ],
+)
+def test_a_latin1_file_read_whole_is_refused_at_the_line_of_its_first_bad_byte(
+    tmp_path, name, content
+):
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1"))
+    (bad,) = read(tmp_path, path)
+    byte = content.index("\xe9")
+    assert (bad.source, bad.line) == (str(path), 2)
+    assert (
+        bad.reason == f"the file is not valid UTF-8 (byte {byte}) and was not read; {SAVE_AS_UTF8}"
     )
 
 

@@ -1,11 +1,13 @@
-"""`gravewatch classify`: one passage in, the prediction JSON out."""
+"""`gravewatch classify`: one passage in, the prediction JSON out; the CLI's other commands."""
 
 import json
+import typing
 
 import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
+from tests.test_cli_help import ALL
 
 runner = CliRunner()
 
@@ -244,3 +246,49 @@ def test_evaluate_on_a_file_not_in_corpus_format_names_line_and_fields(
     result = runner.invoke(app, ["evaluate", "--data", str(data)], env=models_env)
     assert result.exit_code == 1
     assert result.output.startswith(f"error: {data}:1: {problem}")
+
+
+def integer_options():
+    """``(command path, option)`` of every option of every command that takes an integer
+    (``int`` or ``int | None``)."""
+    for path, command in ALL:
+        hints = typing.get_type_hints(command.callback) if command.callback else {}
+        for param in command.params:
+            hint = hints.get(param.name)
+            if param.param_type_name == "option" and int in (hint, *typing.get_args(hint)):
+                yield path, max(param.opts, key=len)
+
+
+INTEGER_OPTIONS = list(integer_options())
+ARGUMENTS = {("score",): ["in.jsonl", "-o", "out.jsonl"]}
+"""What a command needs besides the option under test."""
+
+
+def test_the_integer_options_are_found():
+    assert {(" ".join(path), option) for path, option in INTEGER_OPTIONS} >= {
+        ("train", "--seed"),
+        ("train", "--sample"),
+        ("serve", "--port"),
+        ("serve", "--workers"),
+        ("retrain", "--job"),
+        ("score", "--workers"),
+        ("score", "--batch-size"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "option"), INTEGER_OPTIONS, ids=[f"{' '.join(p)} {o}" for p, o in INTEGER_OPTIONS]
+)
+@pytest.mark.parametrize("value", ["abc", "1.5"])
+def test_an_integer_option_given_something_else_is_refused_in_one_line_as_a_value_below_1_is(
+    tmp_path, monkeypatch, path, option, value
+):
+    monkeypatch.chdir(tmp_path)
+    args = [*path, *ARGUMENTS.get(path, []), option, value]
+    result = runner.invoke(app, args, env={"GRAVEWATCH_MODELS_DIR": str(tmp_path)})
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: invalid option {option} {value}: input should be a valid integer, unable to "
+        "parse string as an integer\n"
+    )
+    assert list(tmp_path.iterdir()) == []

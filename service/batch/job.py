@@ -23,6 +23,7 @@ from service.batch.engines import (
 )
 from service.batch.fetch import Fetcher
 from service.batch.journal import (
+    START_OVER,
     Journal,
     JournalError,
     Progress,
@@ -83,23 +84,23 @@ class Summary:
         lines = [f"{_where(w)}: warning: {w.warning}" for w in self.first_warnings]
         more = self.warnings_this_run - len(self.first_warnings)
         if more > 0:
-            lines.append(f"... and {_count(more, 'more warning')} in {self.errors_file}")
-        warnings = f", {_count(self.warnings, 'warning')}" if self.warnings else ""
+            lines.append(f"... and {counted(more, 'more warning')} in {self.errors_file}")
+        warnings = f", {counted(self.warnings, 'warning')}" if self.warnings else ""
         lines += [
-            f"{_count(self.documents, 'document')} ({self.documents - self.duplicates} unique, "
-            f"{_count(self.duplicates, 'duplicate')}), {_count(self.passages, 'passage')}, "
-            f"{_count(self.rejected, 'rejected record')}{warnings}"
+            f"{counted(self.documents, 'document')} ({self.documents - self.duplicates} unique, "
+            f"{counted(self.duplicates, 'duplicate')}), {counted(self.passages, 'passage')}, "
+            f"{counted(self.rejected, 'rejected record')}{warnings}"
             f"{' (the job was already complete)' if self.already_complete else ''}"
             f"{' (job resumed)' if self.resumed and not self.already_complete else ''}",
             f"labels (unique documents): {labels}",
-            f"this run: {_count(self.documents_this_run, 'document')} in {self.seconds:.1f} s "
-            f"({rate:.0f} documents/s)",
+            f"this run: {counted(self.documents_this_run, 'document')} in {self.seconds:.1f} s "
+            f"({counted(round(rate), 'document')}/s)",
         ]
         if self.skipped:
             shown = ", ".join(self.skipped[:20])
             more = f" and {len(self.skipped) - 20} more" if len(self.skipped) > 20 else ""
             lines.append(
-                f"skipped {_count(len(self.skipped), 'file')} that no reader takes: {shown}{more}"
+                f"skipped {counted(len(self.skipped), 'file')} that no reader takes: {shown}{more}"
             )
         return "\n".join(lines)
 
@@ -108,7 +109,9 @@ def _where(record: Document | Rejected | Warned) -> str:
     return record.source if record.line is None else f"{record.source}:{record.line}"
 
 
-def _count(n: int, noun: str) -> str:
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1 (``1 document``, ``0 documents``): how the
+    summary and the command's messages give every count."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
@@ -228,6 +231,7 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
         fetcher = fetcher.fresh()  # a finished job compares with what the URLs hold now
     stdin_copy = sources_dir(out) / "stdin"
     journal.check_inputs(snapshot.take(inputs.items, fetcher, stdin_copy))
+    _check_header(options, journal)
     digest = journal.restore_files()
     summary = Summary(
         resumed=journal.progress.records_done > 0,
@@ -280,6 +284,24 @@ def _run(options, inputs, predictor, journal: Journal, store, models_dir, fetch)
         if bar is not None:
             bar.close()
     return summary
+
+
+def _check_header(options: JobOptions, journal: Journal) -> None:
+    """Refuse to resume a job whose output begins with another header than the one this version
+    writes (CSV columns added or removed since the job began): the rows it would add would not
+    fit under it. The output is left as it is; a finished job, to which nothing is added, is
+    not refused, nor a new one (it writes the header), nor an output shorter than the journal
+    says (``Journal.restore_files`` refuses it, saying so)."""
+    progress, out = journal.progress, options.output
+    if progress.complete or not progress.out_size:
+        return
+    if not out.exists() or out.stat().st_size < progress.out_size:
+        return
+    if (difference := output.other_header(out, options.format)) is not None:
+        raise JournalError(
+            f"{out} has other CSV columns than this version writes ({difference}): the job "
+            f"cannot be resumed on it, and it was left as it is; to score again, {START_OVER}"
+        )
 
 
 def _problems(batch: _Batch, summary: Summary) -> str:

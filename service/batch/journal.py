@@ -46,7 +46,9 @@ SETTINGS = {
     "published_column": "--published-column",
     "model": "--model",
 }
-_START_OVER = "rerun with --restart, or choose another -o"
+START_OVER = "rerun with --restart, or choose another -o"
+"""How to leave a job's output as it is and score anew (the end of the messages that refuse to
+resume a job)."""
 
 
 @dataclass
@@ -162,7 +164,7 @@ class Journal:
             it = "it" if len(changed) == 1 else "them"
             raise JournalError(
                 f"{'; '.join(changed)}; nothing was scored. To score {it}, start a new job: "
-                + _START_OVER
+                + START_OVER
             )
 
     def _meta(self, key: str):
@@ -186,14 +188,14 @@ class Journal:
             if size:
                 raise JournalError(
                     f"{out} is missing, but the job had written {size} bytes to it; to score "
-                    f"again, {_START_OVER}"
+                    f"again, {START_OVER}"
                 )
         else:
             actual = out.stat().st_size
             if actual < size:
                 raise JournalError(
                     f"{out} has {actual} bytes, but the job had written {size} bytes to it; to "
-                    f"score again, {_START_OVER}"
+                    f"score again, {START_OVER}"
                 )
             with out.open("r+b") as fh:
                 left = size
@@ -212,12 +214,12 @@ class Journal:
             if errors.stat().st_size < size:
                 raise JournalError(
                     f"{errors} is shorter than its journal records ({size} bytes): it was "
-                    f"changed outside gravewatch; to score again, {_START_OVER}"
+                    f"changed outside gravewatch; to score again, {START_OVER}"
                 )
             with errors.open("r+b") as fh:
                 fh.truncate(size)
         elif size:
-            raise JournalError(f"{errors} is missing; to score again, {_START_OVER}")
+            raise JournalError(f"{errors} is missing; to score again, {START_OVER}")
         return digest
 
     def load_index(self, index: DuplicateIndex) -> None:

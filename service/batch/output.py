@@ -48,6 +48,27 @@ def header(fmt: OutputFormat) -> str:
     return ""
 
 
+def other_header(path: Path, fmt: OutputFormat) -> str | None:
+    """How the header of the CSV output ``path`` differs from ``CSV_COLUMNS``, the columns this
+    version writes (an output begun by a version with other columns, or edited): ``its header
+    lacks lang, flags``. None when they are the same, so that rows of this version fit under
+    it, and for JSONL, which has no header."""
+    if fmt != "csv":
+        return None
+    with path.open("rb") as fh:
+        found = next(csv.reader([fh.readline().decode("utf-8", errors="replace")]), [])
+    if found == CSV_COLUMNS:
+        return None
+    missing = [c for c in CSV_COLUMNS if c not in found]
+    extra = [c for c in found if c not in CSV_COLUMNS]
+    differences = []
+    if missing:
+        differences.append(f"its header lacks {', '.join(missing)}")
+    if extra:
+        differences.append(f"its header has {', '.join(extra)}, which this version does not write")
+    return "; ".join(differences) or "its header has the same columns in another order"
+
+
 def line(row: DocumentPrediction, fmt: OutputFormat) -> str:
     """The document's output line: the schema's fields in its order (JSONL), or one CSV row
     of ``CSV_COLUMNS`` (lists joined with ``;``, text cells made inert for spreadsheets)."""

@@ -232,8 +232,7 @@ def _read_stream(
     if b"\x00" in head[:8192]:
         encoding = next((name for bom, name in _WIDE_BOMS if head.startswith(bom)), None)
         reason = (
-            f"{what} is {encoding} text; Gravewatch reads UTF-8: save it as UTF-8 (iconv -f "
-            f"{encoding} -t UTF-8)"
+            f"{what} is {encoding} text; {_save_as_utf8(encoding)}"
             if encoding
             else f"{what} is binary, not text"
         )
@@ -273,15 +272,47 @@ def _reject(source: str, line: int | None, reason: str) -> Rejected:
     return Rejected(-1, source, line, reason)
 
 
+def _save_as_utf8(encoding: str | None = None) -> str:
+    """What to do with a source in another encoding than UTF-8: the ``iconv`` command that
+    converts it from ``encoding``, or from Latin-1 (the usual one) when it is not known."""
+    if encoding is None:
+        return (
+            "Gravewatch reads UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it is Latin-1)"
+        )
+    return f"Gravewatch reads UTF-8: save it as UTF-8 (iconv -f {encoding} -t UTF-8)"
+
+
+def _not_utf8_from(source: str, line: int, unit: str = "line") -> Rejected:
+    """The one rejection of a line-based source (JSONL, CSV) whose ``line`` (a ``unit``: line or
+    row) is not UTF-8: the lines after it are in the same wrong encoding, so the source is read
+    no further rather than rejected line by line."""
+    return _reject(
+        source,
+        line,
+        f"the file is not valid UTF-8 from this {unit} on and was read no further; "
+        + _save_as_utf8(),
+    )
+
+
+def _not_utf8_whole(source: str, data: bytes, e: UnicodeDecodeError) -> Rejected:
+    """The rejection of a source read whole (JSON, text) that is not UTF-8, at the line of its
+    first bad byte."""
+    return _reject(
+        source,
+        data.count(b"\n", 0, e.start) + 1,
+        f"the file is not valid UTF-8 (byte {e.start}) and was not read; {_save_as_utf8()}",
+    )
+
+
 def _read_jsonl(stream, source: str, options: SourceOptions) -> Iterator[SourceItem]:
     for n, raw in enumerate(stream, 1):
         if not raw.strip():
             continue
         try:
             line = raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            yield _reject(source, n, f"the line is not valid UTF-8 (byte {e.start})")
-            continue
+        except UnicodeDecodeError:
+            yield _not_utf8_from(source, n)
+            return
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
@@ -303,7 +334,7 @@ def _read_json(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
         text = data.decode("utf-8")
         value = json.loads(text)
     except UnicodeDecodeError as e:
-        yield _reject(source, None, f"the file is not valid UTF-8 (byte {e.start})")
+        yield _not_utf8_whole(source, data, e)
         return
     except json.JSONDecodeError as e:
         yield _reject(source, e.lineno, _invalid_json(e))
@@ -420,14 +451,7 @@ def _read_csv(stream, source: str, options: SourceOptions) -> Iterator[SourceIte
                 yield _reject(source, n, f"the row has no {text_column!r} value")
                 continue
             if any("\udc80" <= ch <= "\udcff" for v in row.values() if v for ch in v):
-                # the rows after it are in the same wrong encoding: one error for the file
-                yield _reject(
-                    source,
-                    n,
-                    "the file is not valid UTF-8 from this row on and was read no further; "
-                    "Gravewatch reads UTF-8: save it as UTF-8 (iconv -f latin1 -t UTF-8 if it "
-                    "is Latin-1)",
-                )
+                yield _not_utf8_from(source, n, "row")
                 return
             published, warnings = published_date(
                 cell(row, "published_column"), f"column {columns['published_column']!r}"
@@ -609,6 +633,6 @@ def _read_text(stream, source: str, options: SourceOptions) -> Iterator[SourceIt
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        yield _reject(source, None, f"the file is not valid UTF-8 (byte {e.start})")
+        yield _not_utf8_whole(source, data, e)
         return
     yield Document(ordinal=-1, id=source, text=text, source=source)
