@@ -85,6 +85,27 @@ def test_ages_become_tokens():
 @pytest.mark.parametrize(
     ("text", "token"),
     [
+        ("children between the ages of 12 and 14", "ageminor"),
+        ("boys as young as 8 were trained", "ageminor"),
+        ("girls as young as four", "ageminor"),
+        ("recruits no older than 14", "ageminor"),
+        ("two boys aged nine and eleven", "ageminor"),
+        ("conscripts as young as 19", "ageadult"),
+        ("men aged twenty-five", None),
+        ("the page of 12 notes", None),
+    ],
+)
+def test_ages_said_in_other_english_ways_become_tokens(text, token):
+    tokens = set(normalise(text).split())
+    if token is None:
+        assert not {"ageminor", "ageadult"} & tokens
+    else:
+        assert token in tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
         ("un garçon de 12 ans", "ageminor"),
         ("une femme âgée de 70 ans", "ageadult"),
         ("des enfants de moins de 18 ans", "ageminor"),

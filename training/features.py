@@ -16,7 +16,23 @@ from training.schemas import LABELS
 # Numbers are found in one pass; the few words around each decide whether it is an age.
 _NUMBER = re.compile(r"[0-9][0-9.,]*")  # trailing "." or "," is trimmed off
 _YEARS_OLD_AFTER = re.compile(r"[\s-]*(?:year|yr)s?[\s-]*olds?\b")
-_AGED_BEFORE = re.compile(r"\baged?\s+(?:between\s+|of\s+|from\s+)?$")
+_AGED_BEFORE = re.compile(r"\bage[ds]?\s+(?:between\s+|of\s+|from\s+)?$")  # "the ages of 12"
+_YOUNG_BEFORE = re.compile(r"\b(?:as\s+young\s+as|no\s+older\s+than|younger\s+than)\s+$")
+# Ages written as English words after the words that introduce one ("aged nine", "as young as
+# four") become digits, so that the rules above read them.
+_AGE_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen".split()
+    )
+    if i
+}
+_AGE_WORD = re.compile(
+    r"\b(aged?|ages\s+of|as\s+young\s+as|no\s+older\s+than|younger\s+than)\s+("
+    + "|".join(_AGE_WORDS)
+    + r")\b"
+)
 _UNDER_BEFORE = re.compile(r"\b(?:under|below)\s+(?:the\s+age\s+of\s+)?$")
 _APPOSITION_BEFORE = re.compile(r"\w,\s+$")  # "Ahmed, 12, said"
 _APPOSITION_AFTER = re.compile(r",\s+(?=[a-z])")
@@ -68,9 +84,12 @@ def _number_token(text: str, start: int, end: int) -> str:
         and "age" not in before
         and "," not in after
         and not ("under" in before or "below" in before)
+        and not ("young" in before or "older" in before)
     ):
         return "num"  # the common case, decided without regular expressions
     if _YEARS_OLD_AFTER.match(text, end) or _AGED_BEFORE.search(before):
+        return "ageminor" if age < 18 else "ageadult"
+    if len(digits) <= 2 and _YOUNG_BEFORE.search(before):
         return "ageminor" if age < 18 else "ageadult"
     if len(digits) <= 2 and _UNDER_BEFORE.search(before):
         return "ageminor"
@@ -87,6 +106,8 @@ def normalise(text: str) -> str:
     """Lowercase, fold typographic variants (``_FOLD``), and replace ages (``ageminor``, ``ageadult``) and other
     numbers (``num``) by tokens."""
     text = text.translate(_FOLD).lower()
+    if "young" in text or "age" in text or "older" in text:
+        text = _AGE_WORD.sub(lambda m: f"{m[1]} {_AGE_WORDS[m[2]]}", text)
     parts, pos = [], 0
     for m in _NUMBER.finditer(text):
         start, end = m.span()

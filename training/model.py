@@ -67,7 +67,7 @@ CONTEXT_WINDOW = 2
 size of the passages most of the corpus is made of."""
 MAX_COUNTED_UNITS = 40
 """Documents longer than this count as this long in the stacker's length feature."""
-FEATURES_VERSION = "4"
+FEATURES_VERSION = "5"
 """Bump when segmentation, normalisation or featurisation changes: saved models of another
 version are refused (``training.registry.verify``) instead of silently scoring differently."""
 STACK_FEATURES = (
