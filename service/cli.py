@@ -19,6 +19,13 @@ from training.errors import GravewatchError
 from training.registry import RegistryError, load_predictor
 from training.schemas import is_blank
 
+try:  # Typer 0.29 parses with its own copy of click, whose errors are not click's
+    from typer._click.exceptions import UsageError as _TyperUsageError
+except ImportError:  # pragma: no cover - a Typer that parses with click itself
+    _TyperUsageError = click.UsageError
+USAGE_ERRORS = (click.UsageError, _TyperUsageError)
+"""What the command line's parser raises for bad usage (a missing option, an unknown one)."""
+
 EXIT_FAILED = 1
 """Exit status of a command that stopped on a Gravewatch error (2 is bad usage or settings;
 ``score`` and ``retrain`` document their own statuses for partial results)."""
@@ -27,8 +34,8 @@ EXIT_FAILED = 1
 class _Commands(TyperGroup):
     """The command group with the CLI's one error handler: a Gravewatch error, raised by any
     command, becomes ``error: <message>`` on stderr and exit status 1, never a traceback; an
-    option value Typer cannot convert (``--workers abc``) exits 2 in the one line of
-    ``_refuse_option``, never Typer's usage box."""
+    option value Typer cannot convert (``--workers abc``) and any other usage error (a missing
+    option, an unknown one) exit 2 in one line, never Typer's usage box."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -39,8 +46,18 @@ class _Commands(TyperGroup):
         except typer.BadParameter as e:
             option, refused = _option_name(e.param), e.__cause__  # Typer converts with pydantic
             if option is None or not isinstance(refused, ValidationError):
-                raise
+                _refuse_usage(e, ctx)
             _refuse_option(option, refused.errors()[0]["input"], refused)
+        except USAGE_ERRORS as e:  # a missing argument or option, an unknown option or command
+            _refuse_usage(e, ctx)
+
+
+def _refuse_usage(error: click.UsageError, ctx: click.Context) -> None:
+    """Exit 2 with the parser's own message in one line and where to read the usage (the
+    command's help, else the group's), instead of Typer's usage box."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    where = (error.ctx or ctx).command_path
+    fail(f"{message[:1].lower()}{message[1:]} (see `{where} --help`)", 2)
 
 
 def _option_name(param) -> str | None:

@@ -292,3 +292,28 @@ def test_an_integer_option_given_something_else_is_refused_in_one_line_as_a_valu
         "parse string as an integer\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score", "in.jsonl"], "missing option '-o' / '--output' (see `gravewatch score --help`)"),
+        (
+            ["score", "in.jsonl", "-o", "out.jsonl", "--wrokers", "2"],
+            "no such option: --wrokers (Possible options: --workers) (see `gravewatch score --help`)",
+        ),
+        (
+            ["score", "in.jsonl", "-o", "out.jsonl", "--workers"],
+            "option '--workers' requires an argument (see `gravewatch --help`)",
+        ),
+        (["scroe"], "no such command 'scroe'. Did you mean 'score'? (see `gravewatch --help`)"),
+        (["keys", "revoke"], "missing argument 'name' (see `gravewatch keys revoke --help`)"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_where_to_read_the_usage(
+    tmp_path, monkeypatch, args, message
+):
+    monkeypatch.chdir(tmp_path)
+    env = {"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
+    result = runner.invoke(app, args, env=env, prog_name="gravewatch")
+    assert (result.exit_code, result.output) == (2, f"error: {message}\n")
