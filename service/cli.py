@@ -20,11 +20,15 @@ from training.registry import RegistryError, load_predictor
 from training.schemas import is_blank
 
 try:  # Typer 0.29 parses with its own copy of click, whose errors are not click's
+    from typer._click.exceptions import NoArgsIsHelpError as _TyperNoArgsIsHelp
     from typer._click.exceptions import UsageError as _TyperUsageError
 except ImportError:  # pragma: no cover - a Typer that parses with click itself
-    _TyperUsageError = click.UsageError
+    _TyperUsageError, _TyperNoArgsIsHelp = click.UsageError, click.exceptions.NoArgsIsHelpError
 USAGE_ERRORS = (click.UsageError, _TyperUsageError)
 """What the command line's parser raises for bad usage (a missing option, an unknown one)."""
+HELP_SHOWN = (click.exceptions.NoArgsIsHelpError, _TyperNoArgsIsHelp)
+"""What it raises after printing a group's help when no command was given (``gravewatch
+models``): the help is the answer, not an error to rephrase."""
 
 EXIT_FAILED = 1
 """Exit status of a command that stopped on a Gravewatch error (2 is bad usage or settings;
@@ -48,6 +52,8 @@ class _Commands(TyperGroup):
             if option is None or not isinstance(refused, ValidationError):
                 _refuse_usage(e, ctx)
             _refuse_option(option, refused.errors()[0]["input"], refused)
+        except HELP_SHOWN:
+            raise
         except USAGE_ERRORS as e:  # a missing argument or option, an unknown option or command
             _refuse_usage(e, ctx)
 

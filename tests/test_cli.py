@@ -317,3 +317,11 @@ def test_a_usage_error_is_one_line_naming_where_to_read_the_usage(
     env = {"GRAVEWATCH_MODELS_DIR": str(tmp_path)}
     result = runner.invoke(app, args, env=env, prog_name="gravewatch")
     assert (result.exit_code, result.output) == (2, f"error: {message}\n")
+
+
+@pytest.mark.parametrize("group", ["models", "keys", "corpus", "review", "db"])
+def test_a_command_group_given_no_command_shows_its_help_and_no_error_line(group):
+    result = runner.invoke(app, [group], prog_name="gravewatch")
+    assert result.exit_code == 2
+    assert f"Usage: gravewatch {group}" in result.output
+    assert "error:" not in result.output
