@@ -28,6 +28,15 @@ def error_message(response) -> str:
     return response.json()["error"]["message"]
 
 
+def refusal_of_root_path(value: str, data_dir) -> str:
+    """What a command prints when GRAVEWATCH_ROOT_PATH is ``value``, which it must refuse
+    (exit status 2)."""
+    env = {"GRAVEWATCH_ROOT_PATH": value, "GRAVEWATCH_DATA_DIR": str(data_dir)}
+    result = CliRunner().invoke(cli, ["keys", "list"], env=env)
+    assert result.exit_code == 2
+    return result.output
+
+
 @pytest.fixture
 def behind_proxy(trained):
     """The API with GRAVEWATCH_ROOT_PATH set, as `gravewatch serve` runs it behind the proxy."""
@@ -52,13 +61,7 @@ def test_a_root_path_is_empty_or_a_path_prefix(prefix):
     ],
 )
 def test_a_root_path_that_is_not_a_path_prefix_is_one_line(tmp_path, value, problem):
-    result = CliRunner().invoke(
-        cli,
-        ["keys", "list"],
-        env={"GRAVEWATCH_ROOT_PATH": value, "GRAVEWATCH_DATA_DIR": str(tmp_path)},
-    )
-    assert result.exit_code == 2
-    assert result.output == (
+    assert refusal_of_root_path(value, tmp_path) == (
         f"error: invalid setting GRAVEWATCH_ROOT_PATH={value!r}: value error, {problem}: give a "
         "prefix such as /gravewatch, or nothing to serve at the root\n"
     )
@@ -81,13 +84,7 @@ def test_a_root_path_that_is_not_a_path_prefix_is_one_line(tmp_path, value, prob
 def test_a_root_path_that_starts_the_apis_own_paths_is_one_line(tmp_path, value, clash):
     """Such a prefix would misroute: a request for /v1/labels from a proxy that strips /v1
     would be taken for one that kept it, and served as /labels."""
-    result = CliRunner().invoke(
-        cli,
-        ["keys", "list"],
-        env={"GRAVEWATCH_ROOT_PATH": value, "GRAVEWATCH_DATA_DIR": str(tmp_path)},
-    )
-    assert result.exit_code == 2
-    assert result.output == (
+    assert refusal_of_root_path(value, tmp_path) == (
         f"error: invalid setting GRAVEWATCH_ROOT_PATH={value!r}: value error, the API's own "
         f"paths start with it ({clash}), so a request for one would be taken for one under the "
         "prefix: give a prefix that starts none of them, such as /gravewatch\n"
