@@ -19,7 +19,7 @@ from service.config import Settings, get_settings
 from service.errors import install_error_handlers
 from service.logs import configure_logging
 from service.metrics import set_active_model
-from service.middleware import RequestObserver, RootPath
+from service.middleware import DOCS_URLS, RequestObserver, RootPath
 from service.retraining import fail_interrupted
 from service.routes import classify, documents, health, info, models, review, web
 from service.scorer import Scorer
@@ -47,13 +47,6 @@ async def _follow_active_model(active: ActiveModel, every: float) -> None:
 
 
 ROUTERS = (classify, documents, review, models, info, health, web)
-DOCS_URLS = {
-    "openapi_url": "/openapi.json",
-    "docs_url": "/docs",
-    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect",
-    "redoc_url": "/redoc",
-}
-"""Where FastAPI serves the schema and the docs (its defaults, written out for app_paths)."""
 
 
 def app_paths() -> list[str]:

@@ -26,7 +26,16 @@ CONTENT_SECURITY_POLICY = (
     b"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     b"frame-ancestors 'none'"
 )
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_URLS = {
+    "openapi_url": "/openapi.json",
+    "docs_url": "/docs",
+    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect",
+    "redoc_url": "/redoc",
+}
+"""Where FastAPI serves the schema and the docs (its defaults, written out: the app passes them
+to FastAPI and lists them among its paths)."""
+DOCS_PATHS = (DOCS_URLS["docs_url"], DOCS_URLS["redoc_url"])
+"""The docs pages, which load their scripts from a CDN: no content security policy there."""
 
 
 def _too_large(limit: int, size: str) -> str:
