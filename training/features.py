@@ -106,8 +106,7 @@ def normalise(text: str) -> str:
     """Lowercase, fold typographic variants (``_FOLD``), and replace ages (``ageminor``, ``ageadult``) and other
     numbers (``num``) by tokens."""
     text = text.translate(_FOLD).lower()
-    if "young" in text or "age" in text or "older" in text:
-        text = _AGE_WORD.sub(lambda m: f"{m[1]} {_AGE_WORDS[m[2]]}", text)
+    text = _AGE_WORD.sub(lambda m: f"{m[1]} {_AGE_WORDS[m[2]]}", text)
     parts, pos = [], 0
     for m in _NUMBER.finditer(text):
         start, end = m.span()
