@@ -678,8 +678,13 @@ def score(
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output file.")],
     output_format: Annotated[
-        str, typer.Option("--format", help="jsonl (prediction schema + metadata) or csv.")
-    ] = "jsonl",
+        str,
+        typer.Option(
+            "--format",
+            help="jsonl (prediction schema + metadata) or csv; auto: csv when OUTPUT ends in "
+            ".csv, else jsonl.",
+        ),
+    ] = "auto",
     input_format: Annotated[
         str,
         typer.Option(help="auto (by extension or content), jsonl, json, csv, feed, html or text."),
@@ -737,8 +742,10 @@ def score(
     from service.batch.journal import sources_dir, written_documents
     from service.batch.sources import INPUT_FORMATS, SourceOptions
 
-    if output_format not in ("jsonl", "csv"):
-        fail(f"--format must be jsonl or csv, not {output_format!r}", 2)
+    if output_format not in ("auto", "jsonl", "csv"):
+        fail(f"--format must be auto, jsonl or csv, not {output_format!r}", 2)
+    if output_format == "auto":  # an output named .csv is read as CSV by whoever opens it
+        output_format = "csv" if output.suffix.lower() == ".csv" else "jsonl"
     if input_format not in INPUT_FORMATS:
         fail(f"--input-format must be {', '.join(INPUT_FORMATS)}, not {input_format!r}", 2)
     if engine not in ("local", "dask"):

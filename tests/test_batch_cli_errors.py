@@ -331,3 +331,23 @@ def test_one_more_rejected_record_than_are_shown_is_counted_in_the_singular(env,
     result = score([str(src), "-o", str(out)], env)
     assert result.exit_code == 3
     assert f"... and 1 more rejected record in {out}.errors.jsonl" in stderr_lines(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "first_line"),
+    [
+        ("out.csv", [], "id,"),
+        ("OUT.CSV", [], "id,"),
+        ("out.jsonl", [], '{"id": "ok"'),
+        ("out.txt", [], '{"id": "ok"'),
+        ("out.csv", ["--format", "jsonl"], '{"id": "ok"'),
+    ],
+)
+def test_the_output_format_follows_the_outputs_name_unless_given(
+    env, tmp_path, name, args, first_line
+):
+    src = tmp_path / "in.jsonl"
+    src.write_text(GOOD + "\n")
+    out = tmp_path / name
+    assert score([str(src), "-o", str(out), *args], env).exit_code == 0
+    assert out.read_text().startswith(first_line)
