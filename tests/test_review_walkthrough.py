@@ -246,6 +246,7 @@ def test_double_review_sends_disagreement_to_an_admin_who_adjudicates(make_site,
     assert "k-reviewer2: no label" in lead.inner_text("#disputes")
     lead.click(f"#disputes li[data-id={doc_id}] button")
     lead.wait_for_selector(WORKSPACE)
+    lead.wait_for_selector("#status:has-text('disagree')")  # set once the history has loaded
     assert "disagree" in lead.inner_text("#status")
     lead.wait_for_selector("#history li:nth-child(3)")
     lead.locator("#history li", has_text="k-reviewer v1").locator("button").click()
