@@ -127,14 +127,16 @@ def test_other_sklearn_version_is_refused(trained, tmp_path):
 
 
 def test_a_model_saved_before_own_cues_only_reports_its_parameters(trained):
-    """A classifier pickled before ``own_cues_only`` existed read every label's cues: it loads
-    with that parameter off, and its parameters and repr can be read."""
+    """A classifier pickled before ``own_cues_only`` and ``unmarked_weight`` existed read every
+    label's cues and learnt every unit outside the evidence as a negative: it loads with those
+    values, and its parameters and repr can be read."""
     model = trained[2].model
     state = dict(model.__getstate__())  # a copy: the fixture's model is shared by other tests
-    del state["own_cues_only"]
+    del state["own_cues_only"], state["unmarked_weight"]
     old = type(model).__new__(type(model))
     old.__setstate__(state)
     assert old.get_params()["own_cues_only"] is False
+    assert old.get_params()["unmarked_weight"] == 1.0
     assert "own_cues_only=False" in repr(old)
 
 
@@ -359,3 +361,25 @@ def test_a_peacetime_look_alike_scores_below_the_same_act_in_a_war(trained_predi
     peace_pred, war_pred = trained_predictor.predict([peace, war])
     assert "killing_maiming" not in {lp.label for lp in peace_pred.labels}
     assert war_pred.scores["killing_maiming"] > 2 * peace_pred.scores["killing_maiming"]
+
+
+def test_a_sentence_outside_the_evidence_of_a_reported_violation_is_no_negative_for_it():
+    """Annotators mark the shortest spans that state an act, not every sentence that frames or
+    restates it: in a document that reports a violation, a sentence outside that label's
+    evidence is left out of the label's unit model (``unmarked_weight``), while a sentence of a
+    document without the violation stays a negative."""
+    from training.model import GraveViolationClassifier, _batch
+
+    reported = "Rebels recruited 40 boys aged 14 in the north. The army said it would respond."
+    clean = "The army said it would respond. Talks resume on Monday."
+    recruitment = LABELS.index("recruitment_use")
+    Y = np.zeros((2, len(LABELS)), dtype=int)
+    Y[0, recruitment] = 1
+    evidence = [[(recruitment, 0, reported.index(".") + 1)], []]
+    model = GraveViolationClassifier()
+    unit_y, unit_w = model._unit_labels(_batch([reported, clean], ["en", "en"], False), Y, evidence)
+    assert unit_y[:, recruitment].tolist() == [1, 0, 0, 0]
+    assert unit_w[:, recruitment].tolist() == [1.0, 0.0, 1.0, 1.0]
+    kept = GraveViolationClassifier(unmarked_weight=1.0)
+    _, unit_w = kept._unit_labels(_batch([reported, clean], ["en", "en"], False), Y, evidence)
+    assert unit_w[:, recruitment].tolist() == [1.0, 1.0, 1.0, 1.0]

@@ -16,6 +16,10 @@ featurised once:
    (``other_label_weight``), so that a sentence stating three violations is not learnt as
    negative evidence for two of them; for the same reason a label's regression does not read
    the other labels' act cues (``own_cues_only``): "raped" is no evidence against recruitment.
+   A unit of a document that reports the label but lies outside the label's evidence is left
+   out of that label's regression (``unmarked_weight``, 0 by default): annotators mark the
+   shortest spans that state the act, not every sentence that frames or restates it, so such a
+   unit is no clean negative (learnt as one, it taught the model that a restated act is no act).
    Beside it, a logistic regression per label on the multilingual sentence embeddings of the
    unit, its neighbours and its document (``encoder.py``); a small regression per label fuses
    the two models' out-of-fold logits into the unit's probability.
@@ -342,6 +346,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         encoder_C: float = 1.0,
         context_weight: float = 0.4,
         other_label_weight: float = 0.3,
+        unmarked_weight: float = 0.0,
         own_cues_only: bool = True,
         stack_C: float = 1.0,
         cv: int = 5,
@@ -363,6 +368,7 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_C = encoder_C
         self.context_weight = context_weight
         self.other_label_weight = other_label_weight
+        self.unmarked_weight = unmarked_weight
         self.own_cues_only = own_cues_only
         self.stack_C = stack_C
         self.cv = cv
@@ -373,9 +379,11 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def __setstate__(self, state):
-        # Models saved before ``own_cues_only`` existed read every label's cues.
+        # Models saved before ``own_cues_only`` existed read every label's cues; those saved
+        # before ``unmarked_weight`` learnt every unit outside the evidence as a negative.
         super().__setstate__(state)
         self.__dict__.setdefault("own_cues_only", False)
+        self.__dict__.setdefault("unmarked_weight", 1.0)
 
     # ---- features ------------------------------------------------------------------
     def _sparse_vectors(self, stages: _Stages, batch: _Batch):
@@ -542,6 +550,10 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         unit_y = np.array(rows, dtype=int).reshape(-1, len(LABELS))
         other = (unit_y.sum(axis=1, keepdims=True) > 0) & (unit_y == 0)
         unit_w = np.where(other, self.other_label_weight, 1.0)
+        doc_y = Y[batch.owner] if len(batch.owner) else np.zeros_like(unit_y)
+        has_gold = np.array([evidence[i] is not None for i in batch.owner], dtype=bool)
+        unmarked = (doc_y == 1) & (unit_y == 0) & has_gold[:, None]
+        unit_w = np.where(unmarked, np.minimum(unit_w, self.unmarked_weight), unit_w)
         return unit_y, unit_w
 
     def fit(self, X, y, evidence=None, langs=None, conflict=None):
