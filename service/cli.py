@@ -388,11 +388,16 @@ def classify(
 def _passage(argument: str) -> str:
     """The passage ``classify`` was given: the argument, or standard input for ``-``, as
     UTF-8 plain text; other bytes (invalid_utf8) and a NUL character exit 1, as the API refuses
-    them."""
+    them, and so does the name of a file (its text is what the user meant)."""
     from service.schemas import PlainText
 
     if argument == "-":
         raw, where = sys.stdin.buffer.read(), "standard input"
+    elif not any(c.isspace() for c in argument) and os.path.isfile(argument):
+        fail(
+            f"{argument} is a file, not a passage: to classify its text run "
+            f"`gravewatch classify - < {argument}`; to score files, `gravewatch score {argument}`"
+        )
     else:
         raw, where = os.fsencode(argument), "the passage"  # undoes Python's surrogateescape
     try:

@@ -150,6 +150,19 @@ def test_classify_refuses_an_argument_that_is_not_utf8(models_env):
     )
 
 
+def test_classify_given_a_file_name_says_how_to_classify_the_file(models_env, tmp_path):
+    """`gravewatch classify article.txt` scored the eleven characters of the name and printed
+    zeros, as if the article reported nothing."""
+    article = tmp_path / "article.txt"
+    article.write_text("Shelling killed three children in Gaza.\n", encoding="utf-8")
+    result = runner.invoke(app, ["classify", str(article)], env=models_env)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {article} is a file, not a passage: to classify its text run "
+        f"`gravewatch classify - < {article}`; to score files, `gravewatch score {article}`\n"
+    )
+
+
 def test_classify_reads_standard_input_as_utf8_text(models_env):
     text = "Un obus a tué deux élèves à l'école de Kharkiv.\r\n"
     result = runner.invoke(app, ["classify", "-"], input=text.encode(), env=models_env)
