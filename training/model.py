@@ -532,7 +532,9 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
 
     # ---- fitting -------------------------------------------------------------------
     def _unit_labels(self, batch: _Batch, Y: np.ndarray, evidence):
-        """Each unit's labels (it overlaps that label's gold span) and sample weights."""
+        """Each unit's labels (it overlaps that label's gold span) and sample weights: 1, or
+        ``other_label_weight`` for a unit that is evidence for other labels only, or
+        ``unmarked_weight`` for a unit outside the evidence of a label its document reports."""
         rows = []
         for i, doc_spans in enumerate(batch.spans):
             gold = evidence[i]
@@ -550,9 +552,8 @@ class GraveViolationClassifier(ClassifierMixin, BaseEstimator):
         unit_y = np.array(rows, dtype=int).reshape(-1, len(LABELS))
         other = (unit_y.sum(axis=1, keepdims=True) > 0) & (unit_y == 0)
         unit_w = np.where(other, self.other_label_weight, 1.0)
-        doc_y = Y[batch.owner] if len(batch.owner) else np.zeros_like(unit_y)
-        has_gold = np.array([evidence[i] is not None for i in batch.owner], dtype=bool)
-        unmarked = (doc_y == 1) & (unit_y == 0) & has_gold[:, None]
+        # a document without gold spans has every unit positive, so it has no unmarked unit
+        unmarked = (Y[batch.owner] == 1) & (unit_y == 0)
         unit_w = np.where(unmarked, np.minimum(unit_w, self.unmarked_weight), unit_w)
         return unit_y, unit_w
 
